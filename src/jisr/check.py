@@ -1,0 +1,120 @@
+"""``jisr check``: is every learner-facing word there, current, in every language?
+
+A *domain* is one set of English messages with one catalog per language: the
+package (feedback, command line, book interface), the book's own pages, and
+each lesson. The check also validates what a catalog cannot: lesson metadata,
+exercise specs that match the lesson's cells, alt text on every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalogs import CatalogStatus, catalog_status, update_catalog
+from .languages import TRANSLATIONS
+from .paths import book_dir, package_locales_dir
+from .source import LessonSource, SourceError, Unit, find_lessons, package_units, page_units
+
+
+@dataclass
+class Domain:
+    """One source of English messages and where its catalogs live."""
+
+    name: str
+    units: list[Unit]
+    catalog: Callable[[str], Path]
+
+
+def book_pages() -> list[Path]:
+    return sorted((book_dir() / "pages").glob("*.md"))
+
+
+def domains(lessons: list[LessonSource] | None = None) -> list[Domain]:
+    """All translation domains, in a stable order."""
+    lessons = find_lessons() if lessons is None else lessons
+    found = [Domain("jisr", package_units(), lambda lang: package_locales_dir() / f"{lang}.po")]
+    pages: list[Unit] = []
+    for page in book_pages():
+        pages += page_units(page)
+    from .book import toc_units
+
+    pages += [Unit(caption, "book/_toc.yml") for caption in toc_units()]
+    found.append(Domain("book", pages, lambda lang: book_dir() / "locales" / f"{lang}.po"))
+    for lesson in lessons:
+        found.append(Domain(lesson.key, lesson.units(), lesson.catalog_path))
+    return found
+
+
+def update_all() -> list[Path]:
+    """Merge every domain's messages into its catalogs (for translators)."""
+    written = []
+    for domain in domains():
+        for language in TRANSLATIONS:
+            path = domain.catalog(language)
+            update_catalog(domain.units, path, language)
+            written.append(path)
+    return written
+
+
+@dataclass
+class Report:
+    """Everything ``jisr check`` found."""
+
+    statuses: list[tuple[str, CatalogStatus]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(s.ok for _, s in self.statuses)
+
+    def totals(self, language: str) -> tuple[int, int, int]:
+        chosen = [s for _, s in self.statuses if s.language == language]
+        return (sum(len(s.missing) for s in chosen), sum(len(s.stale) for s in chosen), sum(len(s.broken) for s in chosen))
+
+
+def _lesson_problems(lesson: LessonSource) -> list[str]:
+    problems = []
+    where = lesson.path
+    answers, checks = set(), set()
+    for cell in lesson.notebook.cells:
+        for tag in cell.metadata.get("tags", []):
+            if tag.startswith("answer-"):
+                answers.add(tag[7:])
+            if tag.startswith("check-"):
+                checks.add(tag[6:])
+        if cell.cell_type == "code" and ("plt." in cell.source or ".plot(" in cell.source) and "show()" in cell.source:
+            if not cell.metadata.get("jisr", {}).get("alt"):
+                problems.append(f"{where}: a cell draws a figure without alt text; add `jisr: alt:` to its options")
+    for qid, spec in lesson.exercises.items():
+        if qid not in answers:
+            problems.append(f"{where}: exercise {qid} has no answer cell tagged answer-{qid}")
+        if spec.get("graded") and qid not in checks:
+            problems.append(f"{where}: graded exercise {qid} has no cell tagged check-{qid}")
+        if spec.get("graded") and not lesson.grading.get(qid, {}).get("hidden_cases"):
+            problems.append(f"{lesson.folder / 'grading.yml'}: graded exercise {qid} has no hidden_cases")
+        if not spec.get("hints"):
+            problems.append(f"{where}: exercise {qid} has no hints")
+    for qid in answers - set(lesson.exercises):
+        problems.append(f"{where}: cell tagged answer-{qid} but exercises.yml has no {qid}")
+    return problems
+
+
+def run_check() -> Report:
+    """Check every domain in every translation language, and every lesson's structure."""
+    report = Report()
+    try:
+        lessons = find_lessons()
+    except SourceError as err:
+        report.problems.append(str(err))
+        lessons = []
+    ids = [lesson.meta["id"] for lesson in lessons]
+    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+        report.problems.append(f"two lessons share the id {duplicate!r}: ids must be unique across parts")
+    for lesson in lessons:
+        report.problems += _lesson_problems(lesson)
+    for domain in domains(lessons):
+        for language in TRANSLATIONS:
+            report.statuses.append((domain.name, catalog_status(domain.units, domain.catalog(language), language)))
+    return report

@@ -1,0 +1,158 @@
+"""The ``jisr`` command: render, check, build, serve, and the teacher's nbgrader course.
+
+Messages follow ``JISR_LANG`` (or ``LANG``): ``JISR_LANG=ar jisr check``.
+Every command exits non-zero on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import sys
+import time
+from pathlib import Path
+
+from .i18n import Message, N_, Translator, cli_language
+from .languages import LANGUAGES, TRANSLATIONS
+
+
+def _say(t: Translator, message: Message, stream=sys.stdout) -> None:
+    print(message.format(t), file=stream, flush=True)
+
+
+def _progress(t: Translator):
+    started = time.perf_counter()
+
+    def progress(text: str) -> None:
+        elapsed = time.perf_counter() - started
+        print(f"[{elapsed:6.1f} s] {text}", flush=True)
+
+    return progress
+
+
+def cmd_check(args: argparse.Namespace, t: Translator) -> int:
+    from .check import run_check
+
+    report = run_check()
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    for domain, status in report.statuses:
+        for msgid in status.missing:
+            print(f"{status.language}: {domain}: " + Message(N_("missing: {text}"), {"text": _short(msgid)}).format(t), file=sys.stderr)
+        for msgid in status.stale:
+            print(f"{status.language}: {domain}: " + Message(N_("stale (the English changed): {text}"), {"text": _short(msgid)}).format(t), file=sys.stderr)
+        for msgid in status.broken:
+            print(f"{status.language}: {domain}: " + Message(N_("placeholders differ from the English: {text}"), {"text": _short(msgid)}).format(t), file=sys.stderr)
+    for language in TRANSLATIONS:
+        missing, stale, broken = report.totals(language)
+        _say(t, Message(N_("{language}: {missing} missing, {stale} stale, {broken} broken"),
+                        {"language": language, "missing": missing, "stale": stale, "broken": broken}))
+    if report.problems:
+        _say(t, Message(N_("{n} problem in the lesson sources."), plural=N_("{n} problems in the lesson sources."),
+                        n=len(report.problems), params={"n": len(report.problems)}))
+    if not report.ok:
+        _say(t, Message(N_("Run `jisr update-catalogs`, then translate the empty and fuzzy entries (Poedit or Weblate).")))
+        return 1
+    return 0
+
+
+def _short(text: str, width: int = 90) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+def cmd_update_catalogs(args: argparse.Namespace, t: Translator) -> int:
+    from .check import update_all
+
+    for path in update_all():
+        print(path)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace, t: Translator) -> int:
+    from .paths import build_dir
+    from .render import write_rendered
+    from .source import find_lessons
+
+    out = Path(args.output) if args.output else build_dir() / "render" / args.target
+    for language in args.languages:
+        for lesson in find_lessons():
+            print(write_rendered(lesson, language, args.target, out / language))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, t: Translator) -> int:
+    from .book import BuildError, build
+
+    try:
+        site = build(args.languages, _progress(t))
+    except BuildError as err:
+        _say(t, Message(N_("The book could not be built: {error}"), {"error": str(err)}), sys.stderr)
+        return 1
+    _say(t, Message(N_("The book is ready in {path}"), {"path": str(site)}))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, t: Translator) -> int:
+    from .paths import build_dir
+
+    site = build_dir() / "site"
+    if not (site / "index.html").is_file():
+        _say(t, Message(N_("Nothing to serve yet: run `make book` first.")), sys.stderr)
+        return 1
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
+    _say(t, Message(N_("The book is served at http://{host}:{port}/ (press Ctrl+C to stop)."), {"host": args.host, "port": args.port}))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_course(args: argparse.Namespace, t: Translator) -> int:
+    from .nbgrader_course import make_course
+
+    for language in args.languages:
+        course = make_course(language, Path(args.output) / language if args.output else None)
+        _say(t, Message(N_("nbgrader course for {language} written to {path}"), {"language": language, "path": str(course)}))
+    return 0
+
+
+def parser(t: Translator) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jisr", description=t(N_("Jisr: build, check and grade the trilingual AI course.")))
+    sub = p.add_subparsers(dest="command", required=True)
+    langs = {"nargs": "*", "default": list(LANGUAGES), "choices": list(LANGUAGES), "metavar": "LANG"}
+
+    s = sub.add_parser("check", help=t(N_("report missing or stale translations and malformed lessons")))
+    s.set_defaults(func=cmd_check)
+    s = sub.add_parser("update-catalogs", help=t(N_("update the .po catalogs from the English sources")))
+    s.set_defaults(func=cmd_update_catalogs)
+    s = sub.add_parser("render", help=t(N_("render lessons into notebooks, one per language")))
+    s.add_argument("languages", **langs)
+    s.add_argument("--target", choices=["book", "learner", "nbgrader"], default="learner")
+    s.add_argument("--output", help=t(N_("output folder (default: _build/render/<target>)")))
+    s.set_defaults(func=cmd_render)
+    s = sub.add_parser("build", help=t(N_("build the book in every language")))
+    s.add_argument("languages", **langs)
+    s.set_defaults(func=cmd_build)
+    s = sub.add_parser("serve", help=t(N_("serve the built book on this computer")))
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("course", help=t(N_("write the nbgrader course for teachers")))
+    s.add_argument("languages", **langs)
+    s.add_argument("--output", help=t(N_("output folder (default: _build/nbgrader)")))
+    s.set_defaults(func=cmd_course)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    t = Translator.for_package(cli_language())
+    args = parser(t).parse_args(argv)
+    return int(args.func(args, t))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Render a lesson source into per-language notebooks: one source, many outputs.
+
+Targets (the order of the steps below is the whole pipeline):
+
+``book``
+    the page source for Jupyter Book: translated text, solutions replaced by
+    the starter code, figure alt texts for MyST-NB.
+``learner``
+    the notebook a learner downloads and runs in JupyterLab: as ``book``, with
+    Arabic text wrapped in right-to-left blocks (JupyterLab has no page-wide
+    direction).
+``nbgrader``
+    the teacher's nbgrader source: solutions kept between nbgrader's markers,
+    check cells turned into graded test cells with hidden tests, set-up cells
+    locked.
+
+Code cells are copied, never translated, so code is the same in every language.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+
+from .i18n import LANG_MARKER, Message, N_, Translator
+from .languages import LANGUAGES
+from .source import LessonSource, translate_markdown
+
+TARGETS = ("book", "learner", "nbgrader")
+CODE_STUB = "# ✍️\nraise NotImplementedError()"
+"""What replaces a solution in a released notebook: no words, so no language."""
+
+_SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*$", re.M | re.S)
+
+
+def lesson_translator(lesson: LessonSource, language: str) -> Translator:
+    from .paths import package_locales_dir
+
+    return Translator(language, [lesson.catalog_path(language), package_locales_dir() / f"{language}.po"])
+
+
+def strip_solutions(code: str) -> str:
+    """Replace each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region by the stub.
+
+    >>> print(strip_solutions("def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n    ### END SOLUTION"))
+    def f():
+        # ✍️
+        raise NotImplementedError()
+    """
+
+    def stub(match: re.Match[str]) -> str:
+        indent = match.group(1)
+        return "\n".join(indent + line for line in CODE_STUB.split("\n"))
+
+    return _SOLUTION.sub(stub, code)
+
+
+def _tags(cell: Any) -> list[str]:
+    return list(cell.metadata.get("tags", []))
+
+
+def _tag_value(cell: Any, prefix: str) -> str | None:
+    for tag in _tags(cell):
+        if tag.startswith(prefix):
+            return tag[len(prefix):]
+    return None
+
+
+def _header(lesson: LessonSource, t: Translator) -> str:
+    meta = lesson.meta
+    lines = [f"# {t(meta['title'])}", ""]
+    lines.append(f"**{t(N_('Time'))}:** " + Message(N_("about {minutes} minutes"), {"minutes": meta["minutes"]}).format(t))
+    lines.append("")
+    lines.append(f"**{t(N_('Before you start'))}:** " + " ".join(t(p) for p in meta["prerequisites"]))
+    lines.append("")
+    lines.append(f"**{t(N_('By the end of this lesson you will be able to:'))}**")
+    lines.append("")
+    lines += [f"- {t(o)}" for o in meta["objectives"]]
+    return "\n".join(lines)
+
+
+def _keypoints(lesson: LessonSource, t: Translator) -> str:
+    return "\n".join([f"## {t(N_('Key points'))}", ""] + [f"- {t(k)}" for k in lesson.meta["keypoints"]])
+
+
+def _rtl_wrap(text: str, language: str) -> str:
+    if LANGUAGES[language].direction != "rtl":
+        return text
+    # blank lines around the content let JupyterLab parse the markdown inside the block
+    return f'<div dir="rtl" lang="{language}">\n\n{text}\n\n</div>'
+
+
+def _nbgrader_meta(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
+                   points: float | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+                            "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _grade_cell_code(qid: str, hidden_cases: list[dict[str, Any]]) -> str:
+    lines = [f"{qid}.assert_passes()"]
+    if hidden_cases:
+        plain = [{"args": c["args"], "expected": c["expected"]} for c in hidden_cases]
+        lines += ["### BEGIN HIDDEN TESTS", f"{qid}.assert_passes(cases={plain!r})", "### END HIDDEN TESTS"]
+    return "\n".join(lines)
+
+
+def render(lesson: LessonSource, language: str, target: str) -> nbformat.NotebookNode:
+    """Return the lesson as a notebook in ``language`` for ``target``."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
+    t = lesson_translator(lesson, language)
+    wrap: Callable[[str], str] = (lambda s: _rtl_wrap(s, language)) if target != "book" else (lambda s: s)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "jisr": {"lang": language, "lesson": lesson.key, "title": t(lesson.meta["title"])},
+    }
+    nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_header(lesson, t))))
+    setup_done = False
+    for index, source_cell in enumerate(lesson.notebook.cells):
+        cell = copy.deepcopy(source_cell)
+        cell.metadata.pop("lines_to_next_cell", None)
+        if cell.cell_type == "markdown":
+            nb.cells.append(nbformat.v4.new_markdown_cell(wrap(translate_markdown(cell.source, t)), metadata=cell.metadata))
+            continue
+        if cell.cell_type != "code":
+            continue
+        code = cell.source
+        metadata = dict(cell.metadata)
+        alt = metadata.get("jisr", {}).get("alt")
+        if alt:
+            metadata["jisr"] = {**metadata["jisr"], "alt": t(alt)}
+            metadata["mystnb"] = {"image": {"alt": t(alt)}}
+        answer = _tag_value(cell, "answer-")
+        check = _tag_value(cell, "check-")
+        if target == "nbgrader":
+            spec = lesson.exercises.get(answer or check or "", {})
+            if answer and spec.get("graded"):
+                metadata["nbgrader"] = _nbgrader_meta(f"{answer}-answer", solution=True)
+            elif check and spec.get("graded"):
+                hidden = lesson.grading.get(check, {}).get("hidden_cases", [])
+                code = _grade_cell_code(check, hidden)
+                metadata["nbgrader"] = _nbgrader_meta(f"{check}-tests", grade=True, locked=True, points=spec.get("points", 1))
+            elif not setup_done and "parameters" not in _tags(cell):
+                metadata["nbgrader"] = _nbgrader_meta("setup", locked=True)
+                setup_done = True
+        else:
+            code = strip_solutions(code)
+        nb.cells.append(nbformat.v4.new_code_cell(code, metadata=metadata))
+    nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_keypoints(lesson, t))))
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"{lesson.meta['id']}-{number}"  # stable ids: diffs and nbgrader stay readable
+    return nb
+
+
+def write_rendered(lesson: LessonSource, language: str, target: str, folder: Path) -> Path:
+    """Render and write ``<folder>/<part>/<id>.ipynb`` with the language marker beside it."""
+    out = folder / lesson.meta["part"] / f"{lesson.meta['id']}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nb = render(lesson, language, target)
+    text = nbformat.writes(nb)
+    if not out.is_file() or out.read_text(encoding="utf-8") != text:
+        out.write_text(text, encoding="utf-8")  # untouched files keep their time: caches stay warm
+    marker = folder / LANG_MARKER
+    if not marker.is_file() or marker.read_text(encoding="utf-8") != language:
+        marker.write_text(language, encoding="utf-8")
+    return out
