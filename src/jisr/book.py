@@ -11,8 +11,9 @@ The steps, in order (each a small function below):
 4. ``assemble_site``    copy each book to ``_build/site/<lang>/``, shared
                         assets to ``_build/site/assets/``, learner notebooks
                         for download, and a landing page.
-5. ``postprocess_html`` right-to-left for Arabic, the language switcher,
-                        lighter pages (no icon font, widgets loaded on demand).
+5. ``postprocess_html`` (inside 4, before a language goes live) right-to-left
+                        for Arabic, the language switcher, lighter pages (no icon
+                        font, widgets loaded on demand).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -127,12 +129,21 @@ def _book_config(language: str) -> dict[str, Any]:
     return config
 
 
-def _catalog_digest(language: str) -> str:
+def _outputs_digest(language: str) -> str:
+    """A hash of what shapes a notebook's outputs besides its code.
+
+    jupyter-cache keys on code cells only, but outputs also depend on the
+    language's catalogs (plot labels, feedback), the exercise specs, the jisr
+    package and the shipped data: when any of these change, run again.
+    """
+    root = project_root()
+    paths = [p for p in sorted(root.glob("courses/*/*/locales/*.po")) if p.stem == language]
+    paths += sorted(root.glob("courses/*/*/exercises.yml")) + sorted(root.glob("datasets/*.csv"))
+    package = Path(__file__).resolve().parent
+    paths += sorted(package.rglob("*.py")) + [p for p in sorted((package / "locales").glob("*.po")) if p.stem == language]
     digest = hashlib.sha256()
-    paths = sorted(project_root().glob("courses/*/*/locales/*.po")) + sorted((project_root() / "src/jisr/locales").glob("*.po"))
     for path in paths:
-        if path.stem == language:
-            digest.update(path.read_bytes())
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -170,11 +181,11 @@ def run_jupyter_book(language: str, progress: Progress = print) -> Path:
     src = build_dir() / "src" / language
     out = build_dir() / "books" / language
     cache = out / "_build" / ".jupyter_cache"
-    stamp = out / "catalog-digest.txt"
-    digest = _catalog_digest(language)
+    stamp = out / "outputs-digest.txt"
+    digest = _outputs_digest(language)
     if cache.exists() and (not stamp.is_file() or stamp.read_text() != digest):
-        progress(f"{language}: translations changed, notebooks run again")
-        shutil.rmtree(cache)  # jupyter-cache keys on code only; labels come from the catalogs
+        progress(f"[{language}] translations, exercises, data or jisr changed: notebooks run again")
+        shutil.rmtree(cache)
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "JISR_LANG": language, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     jb = Path(sys.executable).with_name("jupyter-book")
@@ -194,6 +205,7 @@ def run_jupyter_book(language: str, progress: Progress = print) -> Path:
 
 def assemble_site(languages: list[str], progress: Progress = print) -> Path:
     site = build_dir() / "site"
+    site.mkdir(parents=True, exist_ok=True)
     modules = book_dir() / "node_modules"
     assets = site / "assets"
     for target, source in SITE_ASSETS.items():
@@ -203,12 +215,18 @@ def assemble_site(languages: list[str], progress: Progress = print) -> Path:
     _copy(modules / "@fontsource/noto-naskh-arabic/LICENSE", assets / "fonts" / "OFL.txt")
     for language in languages:
         html_dir = build_dir() / "books" / language / "_build" / "html"
+        # assemble beside the live copy, then swap: a reader of the served site never sees half a book
         target = site / language
+        fresh = Path(tempfile.mkdtemp(prefix=f".{language}-", dir=site))
+        shutil.copytree(html_dir, fresh, ignore=shutil.ignore_patterns(".buildinfo", "_sources", ".doctrees"), dirs_exist_ok=True)
+        shutil.copytree(build_dir() / "learner" / language, fresh / "_notebooks", dirs_exist_ok=True)
+        postprocess_html(fresh, language)
+        old = None
         if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(html_dir, target, ignore=shutil.ignore_patterns(".buildinfo", "_sources", ".doctrees"))
-        learner = build_dir() / "learner" / language
-        shutil.copytree(learner, target / "_notebooks", dirs_exist_ok=True)
+            old = target.rename(site / f".{language}-old-{os.getpid()}")
+        fresh.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     (site / "index.html").write_text(landing_page(), encoding="utf-8")
     return site
 
@@ -273,29 +291,27 @@ def _switcher(page: str, language: str) -> str:
     return f'<nav class="jisr-langs" aria-label="{html.escape(label)}">{"".join(links)}</nav>'
 
 
-def postprocess_html(site: Path, languages: list[str], progress: Progress = print) -> None:
-    rtl_css: dict[str, str] = {}
+def postprocess_html(root: Path, language: str) -> None:
+    """Finish one language's pages in ``root``: direction, switcher, lighter icons."""
+    lang = LANGUAGES[language]
     modules = book_dir() / "node_modules"
-    for language in languages:
-        lang = LANGUAGES[language]
-        root = site / language
-        if lang.direction == "rtl":
-            rtl_css = _mirror_stylesheets(root, modules)
-        for path in root.rglob("*.html"):
-            page = path.relative_to(root).as_posix()
-            text = path.read_text(encoding="utf-8")
-            text = _FONTAWESOME.sub("", text)
-            text = _PRELOAD_FA.sub("", text)
-            direction = lang.direction
-            widgets_label = html.escape(book_translator(language)(N_("Show the interactive tool")))
-            text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{direction}" data-jisr-widgets-label="{widgets_label}">'
-                                 if "dir=" not in m.group(1) else m.group(0), text, count=1)
-            for original, mirrored in rtl_css.items():
-                text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")
-            text = text.replace('<div class="article-header-buttons">', '<div class="article-header-buttons">' + _switcher(page, language), 1)
-            if "jisr-langs" not in text:
-                text = text.replace("<main", _switcher(page, language) + "<main", 1)
-            path.write_text(text, encoding="utf-8")
+    rtl_css = _mirror_stylesheets(root, modules) if lang.direction == "rtl" else {}
+    widgets_label = html.escape(book_translator(language)(N_("Show the interactive tool")))
+    for path in root.rglob("*.html"):
+        page = path.relative_to(root).as_posix()
+        text = path.read_text(encoding="utf-8")
+        text = _FONTAWESOME.sub("", text)
+        text = _PRELOAD_FA.sub("", text)
+        text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{lang.direction}" data-jisr-widgets-label="{widgets_label}">'
+                             if "dir=" not in m.group(1) else m.group(0), text, count=1)
+        for original, mirrored in rtl_css.items():
+            text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")
+        switcher = _switcher(page, language)
+        if '<div class="article-header-buttons">' in text:
+            text = text.replace('<div class="article-header-buttons">', '<div class="article-header-buttons">' + switcher, 1)
+        else:
+            text = text.replace("<main", switcher + "<main", 1)
+        path.write_text(text, encoding="utf-8")
 
 
 def _mirror_stylesheets(root: Path, modules: Path) -> dict[str, str]:
@@ -326,7 +342,6 @@ def build(languages: list[str] | None = None, progress: Progress = print) -> Pat
         progress(f"[{language}] jupyter-book build")
         run_jupyter_book(language, progress)
     site = assemble_site(languages, progress)
-    postprocess_html(site, languages, progress)
     return site
 
 

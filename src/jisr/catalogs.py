@@ -27,7 +27,8 @@ PLURAL_FORMS = {
     ),
 }
 SIMILARITY = 0.6  # below this, a changed text counts as new rather than stale
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+# Python format fields ({n}, {value:.2f}); braces right after a letter or a backslash are LaTeX (\text{...})
+_PLACEHOLDER = re.compile(r"(?<![\w\\}])\{(?:[A-Za-z_]\w*)?(?:[:!][^{}]*)?\}")
 
 
 @dataclass
@@ -140,9 +141,12 @@ def catalog_status(units: Iterable[Unit], path: Path, language: str) -> CatalogS
         if not all(forms):
             status.missing.append(unit.msgid)
             continue
-        expected = _placeholders(unit.msgid)
-        if any(_placeholders(form) != expected for form in forms if expected or _placeholders(form)):
-            # a plural form may drop {n} (Arabic says "one"/"two" in words) but never invent one
-            if any(not set(_placeholders(form)) <= set(expected) for form in forms) or not entry.msgid_plural:
+        if entry.msgid_plural:
+            allowed = set(_placeholders(unit.msgid)) | set(_placeholders(entry.msgid_plural))
+            # a form may say a number in words ("one", "two", "all") and drop {n},
+            # but never invent a placeholder the code does not pass
+            if any(not set(_placeholders(form)) <= allowed for form in forms):
                 status.broken.append(unit.msgid)
+        elif _placeholders(entry.msgstr) != _placeholders(unit.msgid):
+            status.broken.append(unit.msgid)
     return status

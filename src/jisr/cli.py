@@ -123,7 +123,8 @@ def cmd_course(args: argparse.Namespace, t: Translator) -> int:
 def parser(t: Translator) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jisr", description=t(N_("Jisr: build, check and grade the trilingual AI course.")))
     sub = p.add_subparsers(dest="command", required=True)
-    langs = {"nargs": "*", "default": list(LANGUAGES), "choices": list(LANGUAGES), "metavar": "LANG"}
+    # no language given means all of them (argparse rejects a list default with choices)
+    langs = {"nargs": "*", "metavar": "LANG", "help": "ar, en, fr (default: all)"}
 
     s = sub.add_parser("check", help=t(N_("report missing or stale translations and malformed lessons")))
     s.set_defaults(func=cmd_check)
@@ -151,6 +152,12 @@ def parser(t: Translator) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     t = Translator.for_package(cli_language())
     args = parser(t).parse_args(argv)
+    if hasattr(args, "languages"):
+        unknown = [code for code in args.languages if code not in LANGUAGES]
+        if unknown:
+            _say(t, Message(N_("Unknown language: {codes}. Choose among {known}."), {"codes": ", ".join(unknown), "known": ", ".join(LANGUAGES)}), sys.stderr)
+            return 2
+        args.languages = args.languages or list(LANGUAGES)
     return int(args.func(args, t))
 
 

@@ -140,6 +140,9 @@ def _evaluate_choice(spec: dict[str, Any], value: Any, cases: Any, hidden: bool)
 
 def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool) -> Evaluation:
     tolerance = float(spec.get("tolerance", 1e-9))
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        # `0,9` in Python is the pair (0, 9): a French or Arabic decimal comma
+        return Evaluation(Outcome.INCORRECT, [Message(N_("It looks like you wrote a decimal comma. Python writes decimals with a dot: 0.9, not 0,9."))], 0, 1)
     try:
         number = as_number(value)
     except _NotANumber as err:

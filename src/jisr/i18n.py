@@ -8,9 +8,9 @@ Examples
 --------
 >>> t = Translator.for_package("fr")
 >>> t.gettext("Correct!")
-'Bravo, c’est juste !'
+'Bonne réponse !'
 >>> Message("Correct!").format(t)
-'Bravo, c’est juste !'
+'Bonne réponse !'
 """
 
 from __future__ import annotations

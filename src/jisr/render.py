@@ -70,10 +70,14 @@ def _tag_value(cell: Any, prefix: str) -> str | None:
     return None
 
 
-def _header(lesson: LessonSource, t: Translator) -> str:
+def _header(lesson: LessonSource, t: Translator, download: bool = False) -> str:
     meta = lesson.meta
     lines = [f"# {t(meta['title'])}", ""]
-    lines.append(f"**{t(N_('Time'))}:** " + Message(N_("about {minutes} minutes"), {"minutes": meta["minutes"]}).format(t))
+    if download:
+        # the book serves each language's learner notebook under _notebooks/ (see jisr.book)
+        href = f"../_notebooks/{meta['part']}/{meta['id']}.ipynb"
+        lines += [f'<a class="jisr-download" href="{href}" download>⬇ {t(N_("Download this notebook"))}</a>', ""]
+    lines.append(f"**{t(N_('Time'))}:** " + Message(N_("about {minutes} minute"), {"minutes": meta["minutes"]}, plural=N_("about {minutes} minutes"), n=meta["minutes"]).format(t))
     lines.append("")
     lines.append(f"**{t(N_('Before you start'))}:** " + " ".join(t(p) for p in meta["prerequisites"]))
     lines.append("")
@@ -123,7 +127,7 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
         "language_info": {"name": "python"},
         "jisr": {"lang": language, "lesson": lesson.key, "title": t(lesson.meta["title"])},
     }
-    nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_header(lesson, t))))
+    nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_header(lesson, t, download=target == "book"))))
     setup_done = False
     for index, source_cell in enumerate(lesson.notebook.cells):
         cell = copy.deepcopy(source_cell)

@@ -102,7 +102,9 @@ def translate_markdown(text: str, translate: Callable[[str], str]) -> str:
                 j = i + 1
                 while j < len(lines) and not lines[j].strip().endswith("$$"):
                     j += 1
-            out += lines[i : j + 1]
+            block = "\n".join(lines[i : j + 1])
+            # a formula with words in \text{...} is translated whole; pure symbols are kept
+            out.append(translate(block) if "\\text{" in block else block)
             i = j + 1
             continue
         j = i

@@ -1,0 +1,45 @@
+"""Finding the learner's language, fallbacks, and Arabic plot labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jisr.i18n import LANG_MARKER, Translator, current_language, shape_for_plot
+
+
+def test_language_comes_from_the_environment_then_the_notebook_then_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JISR_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert current_language(tmp_path) == "en"
+    (tmp_path / LANG_MARKER).write_text("fr")
+    (tmp_path / "part").mkdir()
+    assert current_language(tmp_path / "part") == "fr"
+    notebook = tmp_path / "lesson.ipynb"
+    notebook.write_text(json.dumps({"metadata": {"jisr": {"lang": "ar"}}, "cells": []}))
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook))
+    assert current_language(tmp_path) == "ar"
+    monkeypatch.setenv("JISR_LANG", "en")
+    assert current_language(tmp_path) == "en"
+
+
+def test_missing_translation_falls_back_to_english() -> None:
+    t = Translator.for_package("fr")
+    assert t.gettext("A message nobody translated") == "A message nobody translated"
+    assert t.ngettext("one thing", "{n} things", 3) == "{n} things"
+
+
+def test_fuzzy_entries_are_not_shown(tmp_path: Path) -> None:
+    po = tmp_path / "fr.po"
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n#, fuzzy\nmsgid "Hello"\nmsgstr "Bonjour (ancien)"\n\nmsgid "Bye"\nmsgstr "Au revoir"\n', encoding="utf-8")
+    t = Translator("fr", [po])
+    assert t("Hello") == "Hello" and t("Bye") == "Au revoir"
+
+
+def test_arabic_plot_labels_are_joined_and_ordered() -> None:
+    shaped = shape_for_plot("الطول", "ar")
+    assert all(0xFE70 <= ord(ch) <= 0xFEFF for ch in shaped)  # joined letter forms
+    assert shaped != "الطول"
+    assert shape_for_plot("Length", "fr") == "Length"

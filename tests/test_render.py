@@ -1,0 +1,80 @@
+"""One source, many outputs: what rendering must guarantee in every language."""
+
+from __future__ import annotations
+
+import pytest
+
+from jisr.languages import LANGUAGES
+from jisr.render import TARGETS, render
+from jisr.source import find_lessons, translate_markdown
+
+LESSONS = find_lessons()
+
+
+def code_cells(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_code_is_identical_in_every_language(lesson, target: str) -> None:
+    english = code_cells(render(lesson, "en", target))
+    assert english
+    for language in LANGUAGES:
+        assert code_cells(render(lesson, language, target)) == english
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_learner_side_never_sees_hidden_tests_or_solutions(lesson) -> None:
+    secrets = []
+    for qid, grading in lesson.grading.items():
+        secrets += [repr(case["args"]) for case in grading.get("hidden_cases", [])]
+        secrets += [alt["code"].strip().splitlines()[-1].strip() for alt in grading.get("alternatives", [])]
+    assert secrets
+    for language in LANGUAGES:
+        for target in ("book", "learner"):
+            text = str(render(lesson, language, target))
+            assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+            for secret in secrets:
+                assert secret not in text
+        teacher = str(render(lesson, language, "nbgrader"))
+        assert "### BEGIN HIDDEN TESTS" in teacher and "### BEGIN SOLUTION" in teacher
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_text_is_translated_and_arabic_runs_right_to_left(language: str) -> None:
+    lesson = LESSONS[0]
+    english = render(lesson, "en", "learner")
+    nb = render(lesson, language, "learner")
+    assert nb.metadata["jisr"]["lang"] == language
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    english_markdown = [c.source for c in english.cells if c.cell_type == "markdown"]
+    assert len(markdown) == len(english_markdown)
+    if language != "en":
+        assert sum(a != b for a, b in zip(markdown, english_markdown)) == len(markdown)
+    if LANGUAGES[language].direction == "rtl":
+        assert all(m.startswith(f'<div dir="rtl" lang="{language}">') for m in markdown)
+    alts = [c.metadata["mystnb"]["image"]["alt"] for c in nb.cells if "mystnb" in c.metadata]
+    assert alts and all(alts)
+    if language != "en":
+        assert alts != [c.metadata["mystnb"]["image"]["alt"] for c in english.cells if "mystnb" in c.metadata]
+
+
+def test_nbgrader_metadata() -> None:
+    nb = render(LESSONS[0], "fr", "nbgrader")
+    meta = [c.metadata.get("nbgrader") for c in nb.cells if c.metadata.get("nbgrader")]
+    assert any(m["solution"] for m in meta)
+    graded = [m for m in meta if m["grade"]]
+    assert graded and all(m["locked"] and m["points"] > 0 for m in graded)
+    assert len({m["grade_id"] for m in meta}) == len(meta)
+    ids = [c["id"] for c in nb.cells]
+    assert len(set(ids)) == len(ids)
+
+
+def test_markdown_structure_survives_translation() -> None:
+    text = "## Title\n\nA paragraph\non two lines.\n\n- one\n- two\n  continued\n\n```python\nx = 1\n```\n\n$$\na = b\n$$\n\n:::{note}\nInside a note.\n:::"
+    seen: list[str] = []
+    out = translate_markdown(text, lambda s: seen.append(s) or s.upper())
+    assert seen == ["Title", "A paragraph\non two lines.", "one", "two\ncontinued", "Inside a note."]
+    assert "x = 1" in out and "a = b" in out and "## TITLE" in out and ":::{note}" in out
+    assert translate_markdown(text, lambda s: s).replace("  continued", "continued") == text.replace("  continued", "continued")
