@@ -122,3 +122,22 @@ def test_arabic_plural_forms_follow_the_language() -> None:
                             plural="{passed} tests out of {total} passed.", n=n).format(t)
     forms = {msg(n) for n in (0, 1, 2, 3, 11, 100)}
     assert len(forms) == 6, forms  # six plural forms, as Arabic grammar has
+
+
+def test_malformed_sources_get_clear_messages_all_at_once(course_copy: Path) -> None:
+    broken = course_copy / "courses/fundamentals/broken-yaml"
+    shutil.copytree(course_copy / LESSON, broken)
+    text = (broken / "lesson.md").read_text(encoding="utf-8").replace("id: what-is-ai", "id: broken-yaml")
+    (broken / "lesson.md").write_text(text, encoding="utf-8")
+    (broken / "exercises.yml").write_text("q1: [unclosed\n", encoding="utf-8")
+    no_objectives = course_copy / "courses/fundamentals/no-objectives"
+    shutil.copytree(course_copy / LESSON, no_objectives)
+    text = (no_objectives / "lesson.md").read_text(encoding="utf-8").replace("id: what-is-ai", "id: no-objectives")
+    (no_objectives / "lesson.md").write_text(text.replace("  objectives:", "  goals:"), encoding="utf-8")
+
+    result = run_cli("check", env_lang="fr")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "broken-yaml/exercises.yml : YAML invalide" in result.stderr
+    assert "no-objectives/lesson.md : il manque objectives" in result.stderr
+    assert "2 problèmes" in result.stdout or "problèmes" in result.stdout

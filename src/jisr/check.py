@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .i18n import Message, N_
 from .catalogs import CatalogStatus, catalog_status, update_catalog
 from .languages import TRANSLATIONS
 from .paths import book_dir, package_locales_dir
@@ -63,7 +64,7 @@ class Report:
     """Everything ``jisr check`` found."""
 
     statuses: list[tuple[str, CatalogStatus]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,9 +75,9 @@ class Report:
         return (sum(len(s.missing) for s in chosen), sum(len(s.stale) for s in chosen), sum(len(s.broken) for s in chosen))
 
 
-def _lesson_problems(lesson: LessonSource) -> list[str]:
-    problems = []
-    where = lesson.path
+def _lesson_problems(lesson: LessonSource) -> list[Message]:
+    problems: list[Message] = []
+    where = str(lesson.path)
     answers, checks = set(), set()
     for cell in lesson.notebook.cells:
         for tag in cell.metadata.get("tags", []):
@@ -86,32 +87,30 @@ def _lesson_problems(lesson: LessonSource) -> list[str]:
                 checks.add(tag[6:])
         if cell.cell_type == "code" and ("plt." in cell.source or ".plot(" in cell.source) and "show()" in cell.source:
             if not cell.metadata.get("jisr", {}).get("alt"):
-                problems.append(f"{where}: a cell draws a figure without alt text; add `jisr: alt:` to its options")
+                problems.append(Message(N_("{path}: a cell draws a figure without alt text; add `jisr: alt:` to its options"), {"path": where}))
     for qid, spec in lesson.exercises.items():
         if qid not in answers:
-            problems.append(f"{where}: exercise {qid} has no answer cell tagged answer-{qid}")
+            problems.append(Message(N_("{path}: exercise {qid} has no answer cell tagged answer-{qid}"), {"path": where, "qid": qid}))
         if spec.get("graded") and qid not in checks:
-            problems.append(f"{where}: graded exercise {qid} has no cell tagged check-{qid}")
+            problems.append(Message(N_("{path}: graded exercise {qid} has no cell tagged check-{qid}"), {"path": where, "qid": qid}))
         if spec.get("graded") and not lesson.grading.get(qid, {}).get("hidden_cases"):
-            problems.append(f"{lesson.folder / 'grading.yml'}: graded exercise {qid} has no hidden_cases")
+            problems.append(Message(N_("{path}: graded exercise {qid} has no hidden_cases"), {"path": str(lesson.folder / "grading.yml"), "qid": qid}))
         if not spec.get("hints"):
-            problems.append(f"{where}: exercise {qid} has no hints")
+            problems.append(Message(N_("{path}: exercise {qid} has no hints"), {"path": where, "qid": qid}))
     for qid in answers - set(lesson.exercises):
-        problems.append(f"{where}: cell tagged answer-{qid} but exercises.yml has no {qid}")
+        problems.append(Message(N_("{path}: a cell is tagged answer-{qid} but exercises.yml has no {qid}"), {"path": where, "qid": qid}))
     return problems
 
 
 def run_check() -> Report:
     """Check every domain in every translation language, and every lesson's structure."""
     report = Report()
-    try:
-        lessons = find_lessons()
-    except SourceError as err:
-        report.problems.append(str(err))
-        lessons = []
+    errors: list[SourceError] = []
+    lessons = find_lessons(errors=errors)
+    report.problems += [err.message for err in errors]
     ids = [lesson.meta["id"] for lesson in lessons]
     for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
-        report.problems.append(f"two lessons share the id {duplicate!r}: ids must be unique across parts")
+        report.problems.append(Message(N_("two lessons share the id {id}: ids must be unique across parts"), {"id": duplicate}))
     for lesson in lessons:
         report.problems += _lesson_problems(lesson)
     for domain in domains(lessons):

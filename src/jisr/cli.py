@@ -36,7 +36,7 @@ def cmd_check(args: argparse.Namespace, t: Translator) -> int:
 
     report = run_check()
     for problem in report.problems:
-        print(problem, file=sys.stderr)
+        print(problem.format(t), file=sys.stderr)
     for domain, status in report.statuses:
         for msgid in status.missing:
             print(f"{status.language}: {domain}: " + Message(N_("missing: {text}"), {"text": _short(msgid)}).format(t), file=sys.stderr)

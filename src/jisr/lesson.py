@@ -16,7 +16,7 @@ import yaml
 
 import html
 
-from .cost import CostMeter
+from .cost import ASSUMED_CPU_WATTS, CostMeter
 from .exercises import Exercise
 from .frugal import limit_threads
 from .i18n import Message, N_, Translator, current_language
@@ -47,8 +47,8 @@ class Lesson:
         f = self.cost.figures()
         return Message(
             N_("This notebook ran for {seconds:.1f} s ({cpu:.1f} s of processor time) and used at most {mb:.0f} MB of memory. "
-               "At about 15 W for a small laptop's processor, that is {wh:.3f} Wh of energy."),
-            {"seconds": f["seconds"], "cpu": f["cpu_seconds"], "mb": f["peak_mb"], "wh": f["watt_hours"]},
+               "At about {watts:.0f} W for a small laptop's processor, that is {wh:.3f} Wh of energy."),
+            {"seconds": f["seconds"], "cpu": f["cpu_seconds"], "mb": f["peak_mb"], "wh": f["watt_hours"], "watts": ASSUMED_CPU_WATTS},
         )
 
     def cost_report(self) -> Note:

@@ -77,9 +77,10 @@ def _header(lesson: LessonSource, t: Translator, download: bool = False) -> str:
         # the book serves each language's learner notebook under _notebooks/ (see jisr.book)
         href = f"../_notebooks/{meta['part']}/{meta['id']}.ipynb"
         lines += [f'<a class="jisr-download" href="{href}" download>⬇ {t(N_("Download this notebook"))}</a>', ""]
-    lines.append(f"**{t(N_('Time'))}:** " + Message(N_("about {minutes} minute"), {"minutes": meta["minutes"]}, plural=N_("about {minutes} minutes"), n=meta["minutes"]).format(t))
+    # the colon is part of the message: French puts a space before it
+    lines.append(f"**{t(N_('Time:'))}** " + Message(N_("about {minutes} minute"), {"minutes": meta["minutes"]}, plural=N_("about {minutes} minutes"), n=meta["minutes"]).format(t))
     lines.append("")
-    lines.append(f"**{t(N_('Before you start'))}:** " + " ".join(t(p) for p in meta["prerequisites"]))
+    lines.append(f"**{t(N_('Before you start:'))}** " + " ".join(t(p) for p in meta["prerequisites"]))
     lines.append("")
     lines.append(f"**{t(N_('By the end of this lesson you will be able to:'))}**")
     lines.append("")
@@ -91,11 +92,33 @@ def _keypoints(lesson: LessonSource, t: Translator) -> str:
     return "\n".join([f"## {t(N_('Key points'))}", ""] + [f"- {t(k)}" for k in lesson.meta["keypoints"]])
 
 
+_PLAIN_PARAGRAPH = re.compile(r"^(?![#>|<$`:\s]|[-*+]\s|\d+[.)]\s)")
+
+
 def _rtl_wrap(text: str, language: str) -> str:
+    """Wrap a markdown cell so that JupyterLab shows it right-to-left.
+
+    JupyterLab has no page direction, and its stylesheet forces ``text-align:
+    left`` on paragraphs, so plain paragraphs become ``<p>`` elements that say
+    their own alignment; headings, lists and math stay markdown inside the block.
+    """
     if LANGUAGES[language].direction != "rtl":
         return text
+    from markdown_it import MarkdownIt
+
+    inline = MarkdownIt("commonmark")
+    blocks, fenced = [], False
+    for block in text.split("\n\n"):
+        if block.lstrip().startswith(("```", ":::")) or fenced:
+            fenced = not fenced if block.count("```") % 2 or block.count(":::") % 2 else fenced
+            blocks.append(block)
+        elif _PLAIN_PARAGRAPH.match(block) and "$" not in block:
+            blocks.append(f'<p dir="rtl" style="text-align: right">{inline.renderInline(block)}</p>')
+        else:
+            blocks.append(block)
+    body = "\n\n".join(blocks)
     # blank lines around the content let JupyterLab parse the markdown inside the block
-    return f'<div dir="rtl" lang="{language}">\n\n{text}\n\n</div>'
+    return f'<div dir="rtl" lang="{language}">\n\n{body}\n\n</div>'
 
 
 def _nbgrader_meta(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,

@@ -27,6 +27,7 @@ import jupytext
 import nbformat
 import yaml
 
+from .i18n import Message, N_, Translator
 from .paths import courses_dir
 
 TEXT_DIRECTIVES = {"note", "tip", "warning", "important", "hint", "caution", "seealso", "admonition"}
@@ -39,7 +40,15 @@ _ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
 
 
 class SourceError(Exception):
-    """A lesson source is malformed; the message names the file and the fix."""
+    """A lesson source is malformed; the message names the file and the fix.
+
+    It carries a :class:`~jisr.i18n.Message`, so the command line can say it in
+    the user's language; ``str()`` gives the English.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.format(Translator("en")))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -257,9 +266,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
-        raise SourceError(f"{path}: not valid YAML ({err})") from err
+        raise SourceError(Message(N_("{path}: not valid YAML ({error})"), {"path": str(path), "error": str(err)})) from err
     if not isinstance(data, dict):
-        raise SourceError(f"{path}: expected a mapping of exercise ids to specs")
+        raise SourceError(Message(N_("{path}: expected a mapping of exercise ids to specs"), {"path": str(path)}))
     return data
 
 
@@ -268,15 +277,15 @@ def read_lesson(path: Path) -> LessonSource:
     try:
         notebook = jupytext.read(path)
     except Exception as err:  # jupytext raises many kinds; the path is what matters
-        raise SourceError(f"{path}: cannot be read as a MyST notebook ({err})") from err
+        raise SourceError(Message(N_("{path}: cannot be read as a MyST notebook ({error})"), {"path": str(path), "error": str(err)})) from err
     meta = dict(notebook.metadata.get("jisr", {}))
     missing = [key for key in REQUIRED_METADATA if key not in meta]
     if missing:
-        raise SourceError(f"{path}: front matter 'jisr:' lacks {', '.join(missing)}")
+        raise SourceError(Message(N_("{path}: the front matter 'jisr:' lacks {keys}"), {"path": str(path), "keys": ", ".join(missing)}))
     if not 3 <= len(meta["objectives"]) <= 5:
-        raise SourceError(f"{path}: jisr.objectives must list 3 to 5 objectives")
+        raise SourceError(Message(N_("{path}: jisr.objectives must list 3 to 5 objectives"), {"path": str(path)}))
     if meta["id"] != path.parent.name or meta["part"] != path.parent.parent.name:
-        raise SourceError(f"{path}: jisr.id/part must match the folder courses/{meta['part']}/{meta['id']}")
+        raise SourceError(Message(N_("{path}: jisr.id and jisr.part must match the folder courses/<part>/<id>"), {"path": str(path)}))
     return LessonSource(
         path=path,
         notebook=notebook,
@@ -286,10 +295,21 @@ def read_lesson(path: Path) -> LessonSource:
     )
 
 
-def find_lessons(root: Path | None = None) -> list[LessonSource]:
-    """All lessons under ``courses/``, in course order (part, then ``order``)."""
+def find_lessons(root: Path | None = None, errors: list[SourceError] | None = None) -> list[LessonSource]:
+    """All lessons under ``courses/``, in course order (part, then ``order``).
+
+    With ``errors``, a malformed lesson is recorded there and skipped, so that a
+    check can report every broken lesson at once; without it, the first one raises.
+    """
     root = root or courses_dir()
-    lessons = [read_lesson(p) for p in sorted(root.glob("*/*/lesson.md"))]
+    lessons = []
+    for path in sorted(root.glob("*/*/lesson.md")):
+        try:
+            lessons.append(read_lesson(path))
+        except SourceError as err:
+            if errors is None:
+                raise
+            errors.append(err)
     parts = ["fundamentals", "users", "designers", "decision-makers"]
     lessons.sort(key=lambda s: (parts.index(s.meta["part"]) if s.meta["part"] in parts else 99, s.meta["order"]))
     return lessons
@@ -299,7 +319,7 @@ def lesson_by_key(key: str) -> LessonSource:
     """Find a lesson by ``part/slug``, e.g. ``fundamentals/what-is-ai``."""
     path = courses_dir() / key / "lesson.md"
     if not path.is_file():
-        raise SourceError(f"no lesson {key!r}: expected {path}")
+        raise SourceError(Message(N_("no lesson {key}: expected {path}"), {"key": key, "path": str(path)}))
     return read_lesson(path)
 
 
