@@ -177,3 +177,12 @@ def test_assert_passes_raises_for_graders() -> None:
         exercise.assert_passes(namespace={"f": lambda x: x + 3})
     with pytest.raises(AssertionError):
         exercise.assert_passes(cases=[{"args": [5], "expected": 10}], namespace={"f": lambda x: 4})
+
+
+def test_number_between_quotes_gets_a_specific_message() -> None:
+    spec = {"kind": "number", "target": "x", "expected": 0.9, "tolerance": 0.001}
+    result = evaluate(spec, {"x": "0.9"}, qid="q2")
+    assert result.outcome is Outcome.INCORRECT
+    assert "quotes" in result.messages[0].format(Translator("en"))
+    generic = evaluate(spec, {"x": 0.5}, qid="q2").messages[0].format(Translator("en"))
+    assert "q2.hint()" in generic

@@ -38,8 +38,35 @@ def test_fuzzy_entries_are_not_shown(tmp_path: Path) -> None:
     assert t("Hello") == "Hello" and t("Bye") == "Au revoir"
 
 
-def test_arabic_plot_labels_are_joined_and_ordered() -> None:
+def test_arabic_plot_labels_are_shaped_exactly_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jisr.i18n as i18n
+
+    # matplotlib 3.11 (pinned) shapes Arabic itself: shaping again would reverse the label
+    assert i18n.matplotlib_shapes_text()
+    assert shape_for_plot("الطول", "ar") == "الطول"
+    # an older matplotlib draws letters one by one: the label is joined and ordered for it
+    monkeypatch.setattr(i18n, "matplotlib_shapes_text", lambda: False)
     shaped = shape_for_plot("الطول", "ar")
-    assert all(0xFE70 <= ord(ch) <= 0xFEFF for ch in shaped)  # joined letter forms
+    assert all(0xFE70 <= ord(ch) <= 0xFEFF for ch in shaped)
     assert shaped != "الطول"
     assert shape_for_plot("Length", "fr") == "Length"
+
+
+def test_arabic_label_renders_like_the_browser_would(tmp_path: Path) -> None:
+    """Drawn through tr.plot, an Arabic word keeps its joined width (isolated letters are wider)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def width(text: str) -> float:
+        fig = plt.figure()
+        label = fig.text(0, 0, text, fontsize=20)
+        fig.canvas.draw()
+        w = label.get_window_extent().width
+        plt.close(fig)
+        return w
+
+    word = "الطول"
+    isolated = "\u200c".join(word)  # zero-width non-joiners force every letter apart
+    assert width(shape_for_plot(word, "ar")) < width(isolated)

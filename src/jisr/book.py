@@ -2,8 +2,9 @@
 
 The steps, in order (each a small function below):
 
-1. ``install_assets``   npm packages the site serves itself (MathJax, the
-                        widget renderer, an Arabic font, rtlcss): no CDN.
+1. ``install_assets``   npm packages the site serves itself (the widget
+                        renderer, an Arabic font, rtlcss): no CDN. Math is
+                        MathML, written at build time (``jisr.sphinx_mathml``).
 2. ``prepare_sources``  per language: rendered lesson notebooks, translated
                         pages, ``_toc.yml`` and ``_config.yml``.
 3. ``run_jupyter_book`` ``jupyter-book build`` per language; notebooks run
@@ -44,9 +45,6 @@ Progress = Callable[[str], None]
 
 SITE_ASSETS = {
     # destination under site/assets  <- source under book/node_modules
-    "mathjax/tex-chtml.js": "mathjax/es5/tex-chtml.js",
-    "mathjax/output/chtml/fonts/woff-v2": "mathjax/es5/output/chtml/fonts/woff-v2",
-    "mathjax/input/tex/extensions": "mathjax/es5/input/tex/extensions",
     "widgets/embed.js": "@jupyter-widgets/html-manager/dist/embed.js",
 }
 FONT_FILES = {
@@ -119,8 +117,6 @@ def _book_config(language: str) -> dict[str, Any]:
     config["language"] = language
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = language
-    # relative to _static: site/<lang>/_static/../../assets = site/assets
-    sphinx["mathjax_path"] = "../../assets/mathjax/tex-chtml.js"
     # the widget renderer is loaded on demand by jisr.js, not on every page
     sphinx["nb_ipywidgets_js"] = {}
     sphinx.setdefault("html_theme_options", {})

@@ -108,11 +108,13 @@ def _type_name(value: Any) -> str:
 
 
 def evaluate(spec: dict[str, Any], namespace: dict[str, Any], cases: list[dict[str, Any]] | None = None,
-             hidden: bool = False) -> Evaluation:
+             hidden: bool = False, qid: str = "q") -> Evaluation:
     """Check the learner's ``namespace`` against ``spec``.
 
     ``cases`` replaces the spec's visible cases (the grader passes hidden ones);
-    with ``hidden=True`` messages never show inputs or expected values.
+    with ``hidden=True`` messages never show inputs or expected values. ``qid``
+    is the name the learner's notebook gives the exercise, for messages such as
+    "run `q2.hint()`".
     """
     kind = spec.get("kind")
     target = spec.get("target")
@@ -123,10 +125,10 @@ def evaluate(spec: dict[str, Any], namespace: dict[str, Any], cases: list[dict[s
     value = namespace[target]
     if value is Ellipsis or value is None:
         return Evaluation(Outcome.NOT_ATTEMPTED, [Message(N_("You have not answered yet: replace the three dots after `{name} =` with your answer."), {"name": target})])
-    return _EVALUATORS[kind](spec, value, cases, hidden)
+    return _EVALUATORS[kind](spec, value, cases, hidden, qid)
 
 
-def _evaluate_choice(spec: dict[str, Any], value: Any, cases: Any, hidden: bool) -> Evaluation:
+def _evaluate_choice(spec: dict[str, Any], value: Any, cases: Any, hidden: bool, qid: str) -> Evaluation:
     options: dict[str, str] = {str(k).lower(): v for k, v in spec["options"].items()}
     letters = ", ".join(f'"{k}"' for k in options)
     if not isinstance(value, str) or value.strip().lower() not in options:
@@ -138,11 +140,13 @@ def _evaluate_choice(spec: dict[str, Any], value: Any, cases: Any, hidden: bool)
     return Evaluation(Outcome.INCORRECT, [explanation, Message(N_("Look again at the other options."))], 0, 1)
 
 
-def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool) -> Evaluation:
+def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool, qid: str) -> Evaluation:
     tolerance = float(spec.get("tolerance", 1e-9))
     if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
         # `0,9` in Python is the pair (0, 9): a French or Arabic decimal comma
         return Evaluation(Outcome.INCORRECT, [Message(N_("It looks like you wrote a decimal comma. Python writes decimals with a dot: 0.9, not 0,9."))], 0, 1)
+    if isinstance(value, str) and _parses_as_number(value):
+        return Evaluation(Outcome.INCORRECT, [Message(N_("You wrote the number between quotes, so Python sees text, not a number. Remove the quotes: write {value}, not \"{value}\"."), {"value": value.strip()})], 0, 1)
     try:
         number = as_number(value)
     except _NotANumber as err:
@@ -152,7 +156,15 @@ def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool)
     for diagnosis in spec.get("diagnoses", []):
         if _close(number, float(diagnosis["value"]), float(diagnosis.get("tolerance", tolerance))):
             return Evaluation(Outcome.INCORRECT, [Message(diagnosis["message"])], 0, 1)
-    return Evaluation(Outcome.INCORRECT, [Message(N_("Not yet: {value} is not the expected answer. A hint may help: run `.hint()` on this exercise."), {"value": f"{number:g}"})], 0, 1)
+    return Evaluation(Outcome.INCORRECT, [Message(N_("Not yet: {value} is not the expected answer. A hint may help: run `{qid}.hint()`."), {"value": f"{number:g}", "qid": qid})], 0, 1)
+
+
+def _parses_as_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 def _results_match(got: Any, expected: Any, tolerance: float) -> bool:
@@ -182,7 +194,7 @@ def _call(function: Any, args: list[Any]) -> tuple[str, Any]:
         return "error", f"{type(err).__name__}: {err}"
 
 
-def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, Any]] | None, hidden: bool) -> Evaluation:
+def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, Any]] | None, hidden: bool, qid: str) -> Evaluation:
     name = spec["target"]
     if not callable(value):
         return Evaluation(Outcome.INCORRECT, [Message(N_("`{name}` should be a function (written with `def`), but it holds a value of type {type}."), {"name": name, "type": _type_name(value)})], 0, 1)
@@ -346,14 +358,14 @@ class Exercise:
 
     def check(self, namespace: dict[str, Any] | None = None) -> Feedback:
         """Check your answer and explain what is right or what to look at next."""
-        return self._feedback(evaluate(self.spec, self._namespace(namespace)))
+        return self._feedback(evaluate(self.spec, self._namespace(namespace), qid=self.qid))
 
     def assert_passes(self, cases: list[dict[str, Any]] | None = None, namespace: dict[str, Any] | None = None) -> Feedback:
         """Like :meth:`check`, but raise ``AssertionError`` unless correct (for graders).
 
         With ``cases`` (hidden tests), messages reveal neither inputs nor results.
         """
-        evaluation = evaluate(self.spec, self._namespace(namespace), cases=cases, hidden=cases is not None)
+        evaluation = evaluate(self.spec, self._namespace(namespace), cases=cases, hidden=cases is not None, qid=self.qid)
         feedback = self._feedback(evaluation)
         if evaluation.outcome is not Outcome.CORRECT:
             raise AssertionError(feedback.text)

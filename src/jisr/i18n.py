@@ -136,14 +136,23 @@ class Translator:
         return self.ngettext(singular, plural, n)
 
 
-def shape_for_plot(text: str, language: str) -> str:
-    """Join Arabic letters and order the text visually for a plot label.
+def matplotlib_shapes_text() -> bool:
+    """True when matplotlib lays text out with libraqm (3.11 and later): it joins
+    Arabic letters and orders right-to-left text by itself."""
+    from matplotlib import ft2font
 
-    Matplotlib draws characters one by one, left to right: Arabic would come
-    out as separate letters in the wrong order. The reshaper picks each
-    letter's joined form; bidi reorders the line for display.
+    return hasattr(ft2font, "__libraqm_version__")
+
+
+def shape_for_plot(text: str, language: str) -> str:
+    """Prepare a label so that matplotlib draws Arabic joined and right-to-left.
+
+    Matplotlib 3.11 shapes text itself (libraqm): the label is returned as it
+    is, since shaping it twice would reverse it. Older matplotlib draws
+    characters one by one, left to right: there the reshaper picks each
+    letter's joined form and bidi reorders the line for display.
     """
-    if LANGUAGES[language].direction != "rtl":
+    if LANGUAGES[language].direction != "rtl" or matplotlib_shapes_text():
         return text
     import arabic_reshaper
     from bidi import get_display
