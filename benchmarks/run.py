@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from jisr.book import build, page_weight
+from jisr.book import build
 from jisr.languages import LANGUAGES
 from jisr.paths import build_dir
 from jisr.render import write_rendered
@@ -42,19 +43,58 @@ def build_times(cold: bool) -> Path:
     return timed("book build, warm (project _build/)", lambda: build(progress=lambda s: None))
 
 
+def _served(site: Path):
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
 def weights(site: Path) -> None:
+    """What a first visit downloads, as Chromium requests it; sizes raw and gzip-compressed."""
+    import gzip
+    from urllib.parse import urlparse
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from conftest import chromium_options
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     lesson = find_lessons()[0]
     page = f"{lesson.meta['part']}/{lesson.meta['id']}.html"
-    for language in LANGUAGES:
-        w = page_weight(site, site / language / page)
-        print(f"lesson page weight [{language}]{'':<24} {w['bytes'] / 1024:8.0f} KiB raw, {w['gzip_bytes'] / 1024:6.0f} KiB gzip, {w['files']} files")
-    original = build_dir() / "books" / "en" / "_build" / "html" / page
-    w = page_weight(original.parent.parent, original)
-    print(f"same page before Jisr's post-processing [en]   {w['bytes'] / 1024:8.0f} KiB raw, {w['gzip_bytes'] / 1024:6.0f} KiB gzip, {w['files']} files")
+    httpd = _served(site)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    with tempfile.TemporaryDirectory() as profile:
+        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=chromium_options(390, 844, Path(profile)))
+        try:
+            for language in LANGUAGES:
+                driver.get(f"{base}/{language}/{page}")
+                time.sleep(1.5)
+                urls = driver.execute_script("return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))")
+                raw = packed = 0
+                for url in dict.fromkeys(urls):
+                    path = site / urlparse(url).path.lstrip("/")
+                    if path.is_dir():
+                        path = path / "index.html"
+                    if not path.is_file():
+                        print(f"  404: {url}")
+                        continue
+                    data = path.read_bytes()
+                    raw += len(data)
+                    packed += len(data) if path.suffix in (".woff2", ".png") else len(gzip.compress(data, 6))
+                print(f"lesson page, first visit on a phone [{language}]   {raw / 1024:7.0f} KiB raw, {packed / 1024:5.0f} KiB gzip, {len(set(urls))} requests")
+        finally:
+            driver.quit()
+            httpd.shutdown()
     widgets = site / "assets" / "widgets" / "embed.js"
-    import gzip
-
-    print(f"widget renderer, loaded only on request          {len(gzip.compress(widgets.read_bytes())) / 1024:6.0f} KiB gzip")
+    print(f"widget renderer, loaded only on request         {len(gzip.compress(widgets.read_bytes())) / 1024:5.0f} KiB gzip")
 
 
 def notebook_times() -> None:

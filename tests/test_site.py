@@ -35,6 +35,18 @@ def requests_made(driver) -> list[str]:
     return urls
 
 
+def missing(urls: list[str], site) -> list[str]:
+    """Requests the site cannot answer (a 404 costs a phone a round trip for nothing)."""
+    found = []
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.scheme in ("http", "https") and parsed.hostname == "127.0.0.1":
+            path = site / parsed.path.lstrip("/")
+            if not (path.is_file() or (path / "index.html").is_file()):
+                found.append(url)
+    return found
+
+
 def off_site(urls: list[str]) -> list[str]:
     return [u for u in urls if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).hostname != "127.0.0.1"]
 
@@ -44,12 +56,17 @@ def _title(driver) -> str:
     return driver.find_element(By.CSS_SELECTOR, "article h1").text.strip().rstrip("#").strip().replace("’", "'")
 
 
-def wait_for_math(driver) -> None:
-    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "mjx-container"))
+def assert_math_renders(driver) -> None:
+    """Formulas are MathML drawn by the browser: a fraction is taller than a line of text."""
+    fraction = driver.find_element(By.CSS_SELECTOR, "div.math math mfrac")
+    line = driver.find_element(By.CSS_SELECTOR, "article p").value_of_css_property("line-height")
+    assert fraction.size["height"] > 1.3 * float(line.rstrip("px"))
+    assert fraction.find_element(By.XPATH, "./ancestor::div[contains(@class, 'math')]").value_of_css_property("direction") == "ltr"
+    assert "$$" not in driver.find_element(By.CSS_SELECTOR, "article").text
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_lesson_page(language: str, server: str, browser_factory) -> None:
+def test_lesson_page(language: str, server: str, site, browser_factory) -> None:
     driver = browser_factory(1200, 900)
     driver.get(f"{server}/{language}/{PAGE}")
     t = lesson_translator(LESSON, language)
@@ -70,7 +87,7 @@ def test_lesson_page(language: str, server: str, browser_factory) -> None:
     feedback = driver.find_elements(By.CSS_SELECTOR, "div.cell_output .jisr-feedback")
     assert feedback and feedback[0].get_attribute("lang") == language
 
-    wait_for_math(driver)
+    assert_math_renders(driver)
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{language}-desktop.png"))
 
@@ -80,8 +97,10 @@ def test_lesson_page(language: str, server: str, browser_factory) -> None:
         assert paragraph.value_of_css_property("text-align") in ("right", "start")
         code = driver.find_element(By.CSS_SELECTOR, "div.cell_input pre")
         assert code.value_of_css_property("direction") == "ltr"
-        math = driver.find_element(By.CSS_SELECTOR, "mjx-container")
+        math = driver.find_element(By.CSS_SELECTOR, "div.math")
         assert math.value_of_css_property("direction") == "ltr"
+        # no Arabic font forced on the formula: MathML keeps its own math font
+        assert "Naskh" not in driver.find_element(By.CSS_SELECTOR, "div.math math").value_of_css_property("font-family")
         # the navigation is mirrored: the primary sidebar sits on the right
         content = driver.find_element(By.CSS_SELECTOR, "main").rect
         sidebar = driver.find_element(By.ID, "pst-primary-sidebar").rect
@@ -90,7 +109,9 @@ def test_lesson_page(language: str, server: str, browser_factory) -> None:
         assert "Noto Naskh Arabic" in paragraph.value_of_css_property("font-family")
         assert driver.execute_script("return document.fonts.check('16px \"Noto Naskh Arabic\"', 'ع')")
 
-    assert off_site(requests_made(driver)) == []
+    urls = requests_made(driver)
+    assert off_site(urls) == []
+    assert missing(urls, site) == []
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

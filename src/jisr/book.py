@@ -19,10 +19,8 @@ The steps, in order (each a small function below):
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import html
-import json
 import os
 import re
 import shutil
@@ -209,6 +207,7 @@ def assemble_site(languages: list[str], progress: Progress = print) -> Path:
     for target, source in FONT_FILES.items():
         _copy(modules / source, assets / "fonts" / target)
     _copy(modules / "@fontsource/noto-naskh-arabic/LICENSE", assets / "fonts" / "OFL.txt")
+    _copy(book_dir() / "static" / "favicon.svg", assets / "favicon.svg")
     for language in languages:
         html_dir = build_dir() / "books" / language / "_build" / "html"
         # assemble beside the live copy, then swap: a reader of the served site never sees half a book
@@ -254,6 +253,7 @@ LANDING_TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Jisr · جسر</title>
+<link rel="icon" href="assets/favicon.svg" type="image/svg+xml">
 <style>
 @font-face{font-family:"Noto Naskh Arabic";src:url(assets/fonts/noto-naskh-arabic-400.woff2) format("woff2");font-display:swap}
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -341,40 +341,3 @@ def build(languages: list[str] | None = None, progress: Progress = print) -> Pat
     return site
 
 
-def page_weight(site: Path, page: Path) -> dict[str, int]:
-    """Bytes a first visit to ``page`` downloads (raw and gzip), from its HTML references.
-
-    Counts the page, its stylesheets, scripts, images and the fonts the
-    stylesheets name; the widget renderer (loaded only on request) is left out.
-    """
-    seen: set[Path] = set()
-    raw = compressed = 0
-
-    def add(path: Path) -> None:
-        nonlocal raw, compressed
-        path = path.resolve()
-        if path in seen or not path.is_file():
-            return
-        seen.add(path)
-        data = path.read_bytes()
-        raw += len(data)
-        compressed += len(gzip.compress(data, 6)) if path.suffix not in (".woff2", ".png", ".jpg") else len(data)
-
-    add(page)
-    text = page.read_text(encoding="utf-8")
-    for ref in re.findall(r'(?:src|href)="([^"#?]+)(?:\?[^"]*)?"', text):
-        if ref.startswith(("http:", "https:", "mailto:")) or ref.endswith(".html") or ref.endswith(".ipynb"):
-            continue
-        target = (page.parent / ref)
-        if target.suffix in (".css", ".js", ".png", ".svg", ".jpg", ".woff2"):
-            add(target)
-            if target.suffix == ".css" and target.is_file():
-                for font in re.findall(r"url\(['\"]?([^'\")?#]+\.woff2)", target.read_text(encoding="utf-8", errors="replace")):
-                    if "naskh" in font and page.parent.name != "ar" and "/ar/" not in page.as_posix():
-                        continue
-                    add(target.parent / font)
-    return {"bytes": raw, "gzip_bytes": compressed, "files": len(seen)}
-
-
-def load_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
