@@ -1,51 +1,40 @@
-"""Shipped data: loads offline, documented, reproducible."""
+"""Every data set: registered, documented in three languages, licensed, loadable offline."""
 
 from __future__ import annotations
 
-import csv
-import importlib.util
+import pytest
 
 from jisr import datasets
 from jisr.paths import datasets_dir
 
-
-def test_every_dataset_has_a_datasheet() -> None:
-    names = datasets.available()
-    assert "dates_tafilalet" in names
-    for name in names:
-        sheet = datasets.datasheet(name)
-        assert sheet.is_file(), f"{name} has no datasheet"
-        text = sheet.read_text(encoding="utf-8").lower()
-        for section in ("origin", "licence", "how it was made", "limits", "columns"):
-            assert section in text, f"{name} datasheet lacks {section}"
+NAMES = datasets.available()
+SECTIONS = ("origin", "licence", "how it was made", "limits", "columns")
 
 
-def test_dates_load_with_the_right_shape_and_types() -> None:
-    dates = datasets.load("dates_tafilalet")
-    assert dates.shape == (120, 3)
-    assert list(dates.columns) == ["length_cm", "weight_g", "variety"]
-    assert dates["length_cm"].dtype.kind == "f" and dates["weight_g"].dtype.kind == "f"
-    assert not dates.isna().any().any()
-    assert set(dates["variety"]) == {"Mejhoul", "Boufeggous"}
-    means = dates.groupby("variety")["weight_g"].mean()
-    assert means["Mejhoul"] > means["Boufeggous"]
+def test_the_course_data_sets_are_registered() -> None:
+    assert "dates_tafilalet" in NAMES
 
 
-def test_generator_reproduces_the_shipped_file() -> None:
-    spec = importlib.util.spec_from_file_location("generate_dates", datasets_dir() / "generate_dates.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    rows = module.generate()
-    assert rows == module.generate()  # same seed, same data
-    with (datasets_dir() / "dates_tafilalet.csv").open(encoding="utf-8") as fh:
-        shipped = [{"length_cm": float(r["length_cm"]), "weight_g": float(r["weight_g"]), "variety": r["variety"]} for r in csv.DictReader(fh)]
-    assert shipped == rows
+@pytest.mark.parametrize("name", NAMES)
+def test_every_dataset_has_a_trilingual_datasheet(name: str) -> None:
+    sheet = datasets.datasheet(name)
+    assert sheet.is_file(), f"{name} has no datasheet: write datasets/{name}.md"
+    text = sheet.read_text(encoding="utf-8")
+    for title in datasets.SECTION_TITLES.values():
+        assert title in text, f"{name} datasheet lacks the section {title!r}"
+    english = datasets.describe(name, "en").lower()
+    for section in SECTIONS:
+        assert section in english, f"{name} datasheet lacks {section}"
+    assert datasets.describe(name, "fr") != datasets.describe(name, "en")
+    assert any("\u0600" <= ch <= "\u06ff" for ch in datasets.describe(name, "ar"))
+    assert datasets.info(name).licence
+
+
+def test_shipped_files_stay_small() -> None:
+    total = sum(p.stat().st_size for p in datasets_dir().rglob("*") if p.is_file())
+    assert total < 50 * 1024 * 1024, f"datasets/ weighs {total / 1e6:.1f} MB"
 
 
 def test_unknown_dataset_names_the_available_ones() -> None:
-    try:
+    with pytest.raises(ValueError, match="dates_tafilalet"):
         datasets.load("no_such_data")
-    except ValueError as err:
-        assert "dates_tafilalet" in str(err)
-    else:
-        raise AssertionError("loading an unknown data set must fail")

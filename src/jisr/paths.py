@@ -41,3 +41,10 @@ def build_dir() -> Path:
 
 def package_locales_dir() -> Path:
     return _PACKAGE_DIR / "locales"
+
+
+def cache_dir() -> Path:
+    """Where generated data is cached: ``JISR_CACHE``, else ``~/.cache/jisr``."""
+    path = Path(os.environ.get("JISR_CACHE", Path.home() / ".cache" / "jisr"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
