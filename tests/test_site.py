@@ -174,3 +174,16 @@ def test_landing_page(server: str, browser_factory) -> None:
     arabic.click()
     WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ar")
     assert off_site(requests_made(driver)) == []
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_datasets_page_lists_every_dataset(language: str, server: str, site, browser_factory) -> None:
+    from jisr import datasets
+
+    driver = browser_factory(390, 844)
+    driver.get(f"{server}/{language}/datasets.html")
+    headings = [h.text.strip().rstrip("#").strip() for h in driver.find_elements(By.CSS_SELECTOR, "article h2")]
+    assert headings == datasets.available()
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == LANGUAGES[language].direction
+    urls = requests_made(driver)
+    assert off_site(urls) == [] and missing(urls, site) == []

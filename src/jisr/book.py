@@ -152,6 +152,7 @@ def prepare_sources(language: str, progress: Progress = print) -> Path:
     for page in sorted((book_dir() / "pages").glob("*.md")):
         text = translate_markdown(page.read_text(encoding="utf-8"), t)
         _write_if_changed(src / page.name, text)
+    _write_if_changed(src / "datasets.md", datasets_page(language))
     _write_if_changed(src / "_toc.yml", yaml.safe_dump(_toc(language, t), allow_unicode=True, sort_keys=False))
     _write_if_changed(src / "_config.yml", yaml.safe_dump(_book_config(language), allow_unicode=True, sort_keys=False))
     static = src / "_static"
@@ -160,6 +161,18 @@ def prepare_sources(language: str, progress: Progress = print) -> Path:
         shutil.copy2(asset, static / asset.name)
     (src / LANG_MARKER).write_text(language, encoding="utf-8")
     return src
+
+
+def datasets_page(language: str) -> str:
+    """The book's page listing every data set, each with its datasheet in ``language``."""
+    from . import datasets
+
+    t = book_translator(language)
+    lines = [f"# {t(N_('Data sets'))}", "", t(N_("Every data set of the course ships with it or is generated on your computer: nothing is downloaded. Each one has a datasheet that says where it comes from, its licence, how it was made and its limits.")), ""]
+    lines += [t(N_("Load one in a notebook with `jisr.datasets.load(\"name\")`.")), ""]
+    for name in datasets.available():
+        lines += [f"## `{name}`", "", datasets.describe(name, language), ""]
+    return "\n".join(lines)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
