@@ -19,14 +19,16 @@ import hashlib
 import math
 import os
 import tempfile
-import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.utils import Bunch
 
 from ..datasets import register
 from ..paths import cache_dir, datasets_dir
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a data set is loaded
+    from sklearn.utils import Bunch
 
 # ---------------------------------------------------------------------------
 # Handwritten digits (scikit-learn)
@@ -123,15 +125,21 @@ def _renderer_fingerprint() -> str:
     import PIL
     from PIL import features
 
+    if not font_path().is_file():
+        raise FileNotFoundError(f"the Tifinagh font is missing: {font_path()} (see datasets/fonts/)")
     digest = hashlib.sha256(font_path().read_bytes())
     digest.update(f"{PIL.__version__}|{features.version('freetype2')}".encode())
     return digest.hexdigest()[:12]
 
 
-def _cache_file(n_per_letter: int, size: int, seed: int) -> Path:
+def _cache_file(n_per_letter: int, size: int, seed: int) -> Path | None:
+    """Where these parameters are cached; None when no cache folder can be made (read-only home)."""
     name = (f"tifinagh_letters-v{TIFINAGH_VERSION}-n{n_per_letter}-s{size}-seed{seed}"
             f"-{_renderer_fingerprint()}.npz")
-    return cache_dir() / name
+    try:
+        return cache_dir() / name
+    except OSError:
+        return None
 
 
 def _masters(size: int) -> dict:
@@ -194,10 +202,12 @@ def generate_tifinagh_letters(n_per_letter: int = 60, size: int = 28, seed: int 
     images = np.empty((n, size, size), dtype=np.float32)
     for i in range(n):
         image, (cx, cy), (ex, ey) = masters[int(target[i]), int(level[i])]
-        cos, sin, s = math.cos(angle[i]), math.sin(angle[i]), scale[i]
-        # Half extent of the rotated, scaled letter: keep the shift inside the frame.
-        hx = s * (abs(cos) * ex + abs(sin) * ey)
-        hy = s * (abs(sin) * ex + abs(cos) * ey)
+        cos, sin = math.cos(angle[i]), math.sin(angle[i])
+        # Half extent of the rotated letter; shrink (wide letters only) and shift within the frame.
+        hx = abs(cos) * ex + abs(sin) * ey
+        hy = abs(sin) * ex + abs(cos) * ey
+        s = min(float(scale[i]), (big / 2 - _OVERSAMPLE) / max(hx, hy))
+        hx, hy = s * hx, s * hy
         room_x = max(0.0, big / 2 - hx - _OVERSAMPLE)
         room_y = max(0.0, big / 2 - hy - _OVERSAMPLE)
         dx = float(np.clip(shift[i, 0], -room_x, room_x))
@@ -220,16 +230,16 @@ def generate_tifinagh_letters(n_per_letter: int = 60, size: int = 28, seed: int 
     return {"pixels": pixels, "target": target}
 
 
-def _read_cache(path: Path, n: int, size: int) -> dict[str, np.ndarray] | None:
+def _read_cache(path: Path | None, n: int, size: int) -> dict[str, np.ndarray] | None:
     """The cached arrays, or None when the file is missing, corrupt or not what we expect."""
-    if not path.is_file():
+    if path is None or not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as archive:
             pixels = archive["pixels"]
             target = archive["target"]
             version = str(archive["version"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except Exception:  # truncated or foreign file: zipfile, zlib, numpy and OS errors alike
         return None
     if (version != TIFINAGH_VERSION or pixels.dtype != np.uint8 or pixels.shape != (n, size, size)
             or target.shape != (n,) or target.dtype.kind not in "iu"):
@@ -237,13 +247,19 @@ def _read_cache(path: Path, n: int, size: int) -> dict[str, np.ndarray] | None:
     return {"pixels": pixels, "target": target.astype(np.int64)}
 
 
-def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def _write_cache(path: Path | None, arrays: dict[str, np.ndarray]) -> None:
     """Write atomically (temporary file, then rename) so a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    if path is None:
+        return
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    except OSError:
+        return
     try:
         with os.fdopen(handle, "wb") as fh:
             np.savez_compressed(fh, pixels=arrays["pixels"], target=arrays["target"],
                                 version=np.asarray(TIFINAGH_VERSION))
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache is ordinary data
         os.replace(temporary, path)
     except OSError:
         # A read-only or full cache folder must not stop the lesson: the data was made anyway.
@@ -263,6 +279,8 @@ def load_tifinagh_letters(n_per_letter: int = 60, size: int = 28, seed: int = 0)
     for name, value, lowest in (("n_per_letter", n_per_letter, 1), ("size", size, 8), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lowest:
             raise ValueError(f"{name} must be a whole number >= {lowest}, not {value!r}")
+    from sklearn.utils import Bunch
+
     n_per_letter, size, seed = int(n_per_letter), int(size), int(seed)
     n = len(TIFINAGH_LETTERS) * n_per_letter
     path = _cache_file(n_per_letter, size, seed)
