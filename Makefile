@@ -17,11 +17,12 @@ $(INSTALLED): pyproject.toml requirements/constraints.txt
 	$(BIN)/pip install --quiet -c requirements/constraints.txt -e ".[test]"
 	touch $(INSTALLED)
 
-# Chromium and its driver for the page tests (Debian packages), installed when absent.
+# Debian packages the tests need, installed when absent: Chromium and its driver for the
+# page tests, bubblewrap for the grading sandbox.
 system-deps:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v bwrap >/dev/null || \
 	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver bubblewrap >/dev/null; }
 
 book: setup
 	$(BIN)/jisr build

@@ -120,6 +120,30 @@ def cmd_course(args: argparse.Namespace, t: Translator) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
+    from .autograder import sandbox
+    from .autograder.batch import grade_assignment
+
+    if not sandbox.available():
+        _say(t, Message(N_("Grading refused: the sandbox cannot start here ({reason}). Install bubblewrap (apt-get install bubblewrap) or grade on a machine that allows it."),
+                        {"reason": sandbox.unavailable_reason() or "?"}), sys.stderr)
+        return 1
+    started = time.perf_counter()
+
+    def progress(done: int, total: int, outcome) -> None:
+        bar = "#" * round(20 * done / total)
+        if outcome.error is not None:
+            line = Message(N_("{student}: not graded: {reason}"), {"student": outcome.student, "reason": outcome.error.format(t)}).format(t)
+        else:
+            line = Message(N_("{student}: {score:g} / {max:g}"), {"student": outcome.student, "score": outcome.score, "max": outcome.grade.max_score}).format(t)
+        print(f"[{bar:<20}] {done}/{total}  {line}", flush=True)
+
+    outcomes = grade_assignment(Path(args.course), args.assignment, workers=args.workers, progress=progress)
+    _say(t, Message(N_("{n} submission graded in {seconds:.1f} s."), plural=N_("{n} submissions graded in {seconds:.1f} s."),
+                    n=len(outcomes), params={"n": len(outcomes), "seconds": time.perf_counter() - started}))
+    return 0
+
+
 def parser(t: Translator) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jisr", description=t(N_("Jisr: build, check and grade the trilingual AI course.")))
     sub = p.add_subparsers(dest="command", required=True)
@@ -146,6 +170,11 @@ def parser(t: Translator) -> argparse.ArgumentParser:
     s.add_argument("languages", **langs)
     s.add_argument("--output", help=t(N_("output folder (default: _build/nbgrader)")))
     s.set_defaults(func=cmd_course)
+    s = sub.add_parser("grade", help=t(N_("grade an assignment's submissions in a sandbox and fill nbgrader's gradebook")))
+    s.add_argument("course", help=t(N_("the nbgrader course folder")))
+    s.add_argument("assignment", help=t(N_("the assignment (lesson id), e.g. what-is-ai")))
+    s.add_argument("--workers", type=int, default=2, help=t(N_("submissions graded at once (default: 2)")))
+    s.set_defaults(func=cmd_grade)
     return p
 
 

@@ -356,8 +356,8 @@ def package_units() -> list[Unit]:
     """Every message of the ``jisr`` package (feedback, CLI, book interface)."""
     package = Path(__file__).resolve().parent
     units: list[Unit] = []
-    for path in sorted(package.glob("*.py")):
-        units += python_units(path, f"jisr/{path.name}")
+    for path in sorted(package.rglob("*.py")):
+        units += python_units(path, f"jisr/{path.relative_to(package).as_posix()}")
     return units
 
 

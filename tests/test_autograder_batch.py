@@ -1,0 +1,94 @@
+"""A whole class graded at once: real nbgrader course and gradebook, real sandbox.
+Hostile and broken submissions get zero and a reason; the others are not disturbed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jisr.autograder.sandbox import Limits
+from jisr.autograder.batch import grade_assignment
+from jisr.nbgrader_course import make_course
+from jisr.source import lesson_by_key
+
+pytestmark = pytest.mark.slow
+LESSON = lesson_by_key("fundamentals/what-is-ai")
+
+
+def _submit(course: Path, student: str, answer: str | None = None, raw: bytes | None = None) -> None:
+    target = course / "submitted" / student / "what-is-ai"
+    shutil.copytree(course / "release" / "what-is-ai", target, dirs_exist_ok=True)
+    path = target / "what-is-ai.ipynb"
+    if raw is not None:
+        path.write_bytes(raw)
+        return
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer" and answer is not None:
+            cell.source = answer
+    nbformat.write(nb, path)
+
+
+def _scores(course: Path) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {s.student.id: s.score for s in gradebook.assignment_submissions("what-is-ai")}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory, tool_env: dict[str, str]) -> Path:
+    root = make_course("en", tmp_path_factory.mktemp("course") / "en")
+    subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=root, env=tool_env, check=True, capture_output=True)
+    reference = next(c.source for c in nbformat.read(root / "source/what-is-ai/what-is-ai.ipynb", as_version=4).cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+    _submit(root, "amina", reference)
+    _submit(root, "youssef")  # blank
+    _submit(root, "salma", LESSON.grading["q3"]["wrong_answers"][0]["code"])
+    _submit(root, "broken", raw=b'{"cells": [')  # 10: invalid JSON
+    sql = ("import sqlite3, os\n"
+           "for folder in ('..', '../..', '../../..', '/', '/tmp', os.path.expanduser('~')):\n"
+           "    try:\n"
+           "        db = sqlite3.connect(os.path.join(folder, 'gradebook.db'))\n"
+           "        db.execute('UPDATE grade SET manual_score = 99')\n"
+           "        db.commit()\n"
+           "    except Exception:\n"
+           "        pass\n")
+    _submit(root, "sql", sql + reference)  # 27: SQL against the gradebook
+    _submit(root, "looper", "while True:\n    pass\n")  # 20
+    return root
+
+
+def test_a_class_is_graded_and_nothing_is_lost(course: Path) -> None:
+    seen = []
+    outcomes = grade_assignment(course, "what-is-ai", workers=2, limits=Limits(cpu_seconds=20, wall_seconds=30, memory_mb=2048),
+                                progress=lambda done, total, outcome: seen.append((done, total)))
+    assert [d for d, _ in seen] == list(range(1, 7)) and {t for _, t in seen} == {6}
+    by_student = {o.student: o for o in outcomes}
+    assert by_student["broken"].error is not None and "JSON" in by_student["broken"].error.format(__import__("jisr.i18n", fromlist=["Translator"]).Translator("en"))
+    scores = _scores(course)
+    assert scores == {"amina": 3.0, "youssef": 0.0, "salma": 0.0, "broken": 0.0, "sql": 3.0, "looper": 0.0}
+    # the student's SQL never reached the gradebook: it is not in the sandbox
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert all(g.manual_score is None for s in gradebook.assignment_submissions("what-is-ai") for n in s.notebooks for g in n.grades)
+
+    # same submissions graded again: same result, no duplicate
+    grade_assignment(course, "what-is-ai", workers=2, limits=Limits(cpu_seconds=20, wall_seconds=30, memory_mb=2048))
+    assert _scores(course) == scores
+
+
+def test_the_cli_grades_and_speaks_french(course: Path, tool_env: dict[str, str]) -> None:
+    env = {**tool_env, "JISR_LANG": "fr"}
+    result = subprocess.run([sys.executable, "-m", "jisr.cli", "grade", str(course), "what-is-ai", "--workers", "2"],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "6/6" in result.stdout
+    assert "amina: 3 / 3" in result.stdout
