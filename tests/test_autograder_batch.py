@@ -93,3 +93,26 @@ def test_the_cli_grades_and_speaks_french(course: Path, tool_env: dict[str, str]
     assert "6/6" in result.stdout
     assert "amina : 3 / 3" in result.stdout  # French puts a space before the colon
     assert "copies rendues corrigées" in result.stdout
+
+
+def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.orm import Session
+
+    from jisr.autograder.batch import Outcome, record
+    from jisr.autograder.grade import Grade, Verdict
+
+    before = _scores(course)
+    outcome = Outcome("late-student", grade=Grade([Verdict("q3", 3.0, 3.0)]))
+
+    def crash(self: Session) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(Session, "commit", crash)
+    with pytest.raises(RuntimeError):
+        record(course, "what-is-ai", outcome, {"q3": 3.0})
+    monkeypatch.undo()
+    assert _scores(course) == before  # no half-written student or submission
+
+    record(course, "what-is-ai", outcome, {"q3": 3.0})
+    record(course, "what-is-ai", outcome, {"q3": 3.0})  # idempotent
+    assert _scores(course) == {**before, "late-student": 3.0}

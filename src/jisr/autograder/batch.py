@@ -56,20 +56,50 @@ def grade_one(source: nbformat.NotebookNode, path: Path, limits: Limits) -> Outc
 
 
 def record(course: Path, assignment: str, outcome: Outcome, max_scores: dict[str, float]) -> None:
-    """Write one student's verdicts to the gradebook (re-running gives the same result)."""
-    from nbgrader.api import Gradebook
+    """Write one student's verdicts to the gradebook in a single transaction.
 
+    The student, the submission with its notebooks, grades and comments (the
+    structure nbgrader's ``add_submission`` builds) and the scores are added
+    together and committed once: a crash or a kill leaves the old state or the
+    new one, never half. Grading again updates the same rows.
+    """
+    from nbgrader.api import Comment, Gradebook, Grade as GradeRow, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook
+
+    verdicts = {f"{v.qid}-tests": v.points for v in outcome.grade.verdicts} if outcome.grade else {}
+    wanted = {f"{qid}-tests": verdicts.get(f"{qid}-tests", 0.0) for qid in max_scores}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        gradebook.update_or_create_student(outcome.student)
+        db = gradebook.db
         try:
-            gradebook.find_submission(assignment, outcome.student)
-        except Exception:  # nbgrader raises MissingEntry
-            gradebook.add_submission(assignment, outcome.student)
-        verdicts = {v.qid: v.points for v in outcome.grade.verdicts} if outcome.grade else {}
-        for qid in max_scores:
-            grade = gradebook.find_grade(f"{qid}-tests", assignment, assignment, outcome.student)
-            grade.auto_score = verdicts.get(qid, 0.0)
-        gradebook.db.commit()  # the scores of one submission land together
+            try:
+                student = gradebook.find_student(outcome.student)
+            except MissingEntry:
+                student = Student(id=outcome.student)
+                db.add(student)
+            rows: dict[str, GradeRow] = {}
+            try:
+                submission = gradebook.find_submission(assignment, outcome.student)
+                for notebook in submission.notebooks:
+                    rows.update({grade.name: grade for grade in notebook.grades})
+            except MissingEntry:
+                with db.no_autoflush:
+                    submission = SubmittedAssignment(assignment=gradebook.find_assignment(assignment), student=student)
+                    for notebook in submission.assignment.notebooks:
+                        submitted = SubmittedNotebook(notebook=notebook, assignment=submission)
+                        for cell in notebook.grade_cells:
+                            rows[cell.name] = GradeRow(cell_id=cell.id, notebook=submitted)
+                        for cell in notebook.solution_cells:
+                            Comment(cell_id=cell.id, notebook=submitted)
+                        for cell in notebook.task_cells:
+                            Comment(cell_id=cell.id, notebook=submitted)
+                            GradeRow(cell_id=cell.id, notebook=submitted)
+                    db.add(submission)
+            for name, points in wanted.items():
+                if name in rows:
+                    rows[name].auto_score = points
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
 
 
 def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits: Limits | None = None,
