@@ -29,6 +29,12 @@ def course_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         shutil.copytree(project_root() / folder, root / folder)
     shutil.copy(project_root() / "book/_toc.yml", root / "book/_toc.yml")
     monkeypatch.setenv("JISR_ROOT", str(root))
+    # update_all() also rewrites the package's catalogs: point it at a copy, never at the source tree
+    import jisr.check
+    from jisr.paths import package_locales_dir
+
+    shutil.copytree(package_locales_dir(), root / "package-locales")
+    monkeypatch.setattr(jisr.check, "package_locales_dir", lambda: root / "package-locales")
     return root
 
 
