@@ -15,6 +15,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -497,9 +498,18 @@ print(json.dumps(out))
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"), reason="needs root and a system Python")
 def test_unprivileged_caller_is_sandboxed_too() -> None:
     """The other code path: an ordinary user (here nobody) runs the sandbox in a user namespace."""
-    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
-                           UNPRIVILEGED, sandbox.__file__, FORKS], capture_output=True, text=True, timeout=60, cwd="/",
-                          env={"PATH": "/usr/bin:/bin"})
+    # the checkout may sit in a folder only root can read (a CI clone, mktemp -d): give nobody its own copy
+    readable = Path(tempfile.mkdtemp(prefix="jisr-sandbox-"))
+    readable.chmod(0o755)
+    module = readable / "sandbox.py"
+    shutil.copyfile(sandbox.__file__, module)
+    module.chmod(0o644)
+    try:
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+                               UNPRIVILEGED, str(module), FORKS], capture_output=True, text=True, timeout=60, cwd="/",
+                              env={"PATH": "/usr/bin:/bin"})
+    finally:
+        shutil.rmtree(readable, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.splitlines()[-1])
     forks = json.loads(seen["forks"]["stdout"])
