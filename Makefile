@@ -18,11 +18,13 @@ $(INSTALLED): pyproject.toml requirements/constraints.txt
 	touch $(INSTALLED)
 
 # Debian packages the tests need, installed when absent: Chromium and its driver for the
-# page tests, bubblewrap for the grading sandbox.
+# page tests, bubblewrap for the grading sandbox, PostgreSQL for the gradebook tests (they
+# start their own private server; Debian keeps initdb off PATH, under /usr/lib/postgresql/*/bin).
 system-deps:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v bwrap >/dev/null || \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v bwrap >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver bubblewrap >/dev/null; }
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver bubblewrap postgresql >/dev/null; }
 
 book: setup
 	$(BIN)/jisr build

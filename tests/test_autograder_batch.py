@@ -14,6 +14,7 @@ import pytest
 
 from jisr.autograder.sandbox import Limits
 from jisr.autograder.batch import grade_assignment
+from jisr.autograder.grade import STOPPED
 from jisr.nbgrader_course import make_course
 from jisr.source import lesson_by_key
 
@@ -98,8 +99,9 @@ def test_the_cli_grades_and_speaks_french(course: Path, tool_env: dict[str, str]
 def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.orm import Session
 
-    from jisr.autograder.batch import Outcome, record
+    from jisr.autograder.batch import Outcome
     from jisr.autograder.grade import Grade, Verdict
+    from jisr.autograder.gradebook import gradebook_url, record
 
     before = _scores(course)
     outcome = Outcome("late-student", grade=Grade([Verdict("q3", 3.0, 3.0)]))
@@ -109,10 +111,35 @@ def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, monk
 
     monkeypatch.setattr(Session, "commit", crash)
     with pytest.raises(RuntimeError):
-        record(course, "what-is-ai", outcome, {"q3": 3.0})
+        record(gradebook_url(course), "what-is-ai", outcome, {"q3": 3.0})
     monkeypatch.undo()
     assert _scores(course) == before  # no half-written student or submission
 
-    record(course, "what-is-ai", outcome, {"q3": 3.0})
-    record(course, "what-is-ai", outcome, {"q3": 3.0})  # idempotent
+    record(gradebook_url(course), "what-is-ai", outcome, {"q3": 3.0})
+    record(gradebook_url(course), "what-is-ai", outcome, {"q3": 3.0})  # idempotent
     assert _scores(course) == {**before, "late-student": 3.0}
+
+
+def test_arabic_class_gets_arabic_feedback_without_hidden_tests(tmp_path: Path, tool_env: dict[str, str]) -> None:
+    import json
+
+    from jisr.i18n import Translator
+
+    root = make_course("ar", tmp_path / "ar")
+    subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=root, env=tool_env, check=True, capture_output=True)
+    reference = next(c.source for c in nbformat.read(root / "source/what-is-ai/what-is-ai.ipynb", as_version=4).cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+    _submit(root, "amina", reference)
+    _submit(root, "salma", "def accuracy(y_true, y_pred):\n    print('</pre><script>alert(1)</script>')\n    return 0.5\n")
+    _submit(root, "looper", "while True:\n    pass\n")
+    grade_assignment(root, "what-is-ai", workers=2, limits=Limits(cpu_seconds=5, wall_seconds=8, memory_mb=2048))
+    ar = Translator.for_package("ar")
+    pages = {s: (root / "feedback" / s / "what-is-ai" / "what-is-ai.html").read_text(encoding="utf-8") for s in ("amina", "salma", "looper")}
+    for page in pages.values():
+        assert '<html lang="ar" dir="rtl">' in page and "<script>" not in page
+        for case in LESSON.grading["q3"]["hidden_cases"]:
+            for shown in (json.dumps(case["args"]), repr(case["args"]), json.dumps(case["args"][0]), repr(case["args"][0])):
+                assert shown not in page
+    assert ar("All tests passed.") in pages["amina"]
+    assert "&lt;/pre&gt;&lt;script&gt;" in pages["salma"]
+    assert ar(STOPPED["timeout"]).split("(")[0].strip() in pages["looper"]  # why, in Arabic words, not a status word

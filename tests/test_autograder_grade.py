@@ -77,6 +77,19 @@ ip.run_cell = lambda *a, **k: None
 def accuracy(y_true, y_pred):
     return 0.0
 """,
+    # 14: hide tracebacks and silence errors, so a failing test looks like a passing one
+    "traceback suppression": """
+import sys, os
+from IPython import get_ipython
+ip = get_ipython()
+if ip is not None:
+    ip.showtraceback = lambda *a, **k: None
+    ip.showsyntaxerror = lambda *a, **k: None
+sys.excepthook = lambda *a: None
+sys.stderr = open(os.devnull, "w")
+def accuracy(y_true, y_pred):
+    raise ValueError("silent")
+""",
     # 15 and 16: redefined helpers and rebound builtins
     "rebound builtins": """
 import builtins, numpy

@@ -123,24 +123,40 @@ def cmd_course(args: argparse.Namespace, t: Translator) -> int:
 def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
     from .autograder import sandbox
     from .autograder.batch import grade_assignment
+    from .autograder.gradebook import GradebookError
 
     if not sandbox.available():
-        _say(t, Message(N_("Grading refused: the sandbox cannot start here ({reason}). Install bubblewrap (apt-get install bubblewrap) or grade on a machine that allows it."),
-                        {"reason": sandbox.unavailable_reason() or "?"}), sys.stderr)
+        _say(t, Message(N_("Grading refused: the sandbox cannot start here ({reason}). Student code is never run without it. Install bubblewrap (apt-get install bubblewrap); inside a container, also allow user namespaces (for example: docker run --security-opt seccomp=unconfined --security-opt apparmor=unconfined)."),
+                        {"reason": sandbox.unavailable_detail() or "?"}), sys.stderr)
         return 1
     started = time.perf_counter()
 
     def progress(done: int, total: int, outcome) -> None:
         bar = "#" * round(20 * done / total)
-        if outcome.error is not None:
+        if outcome.not_recorded is not None:
+            line = Message(N_("{student}: not recorded: {reason}"), {"student": outcome.student, "reason": outcome.not_recorded.format(t)}).format(t)
+        elif outcome.error is not None:
             line = Message(N_("{student}: not graded: {reason}"), {"student": outcome.student, "reason": outcome.error.format(t)}).format(t)
         else:
             line = Message(N_("{student}: {score:g} / {max:g}"), {"student": outcome.student, "score": outcome.score, "max": outcome.grade.max_score}).format(t)
         print(f"[{bar:<20}] {done}/{total}  {line}", flush=True)
+        for problem in outcome.problems:
+            print(f"    - {problem.format(t)}", flush=True)
 
-    outcomes = grade_assignment(Path(args.course), args.assignment, workers=args.workers, progress=progress)
+    try:
+        outcomes = grade_assignment(Path(args.course), args.assignment, workers=args.workers, db_url=args.db_url,
+                                    feedback=not args.no_feedback, progress=progress)
+    except GradebookError as err:
+        _say(t, err.message, sys.stderr)
+        return 1
     _say(t, Message(N_("{n} submission graded in {seconds:.1f} s."), plural=N_("{n} submissions graded in {seconds:.1f} s."),
                     n=len(outcomes), params={"n": len(outcomes), "seconds": time.perf_counter() - started}))
+    missing = [o.student for o in outcomes if not o.recorded]
+    if missing:
+        _say(t, Message(N_("{n} submission was not recorded in the gradebook ({students}); its previous state is kept. Run the same command again."),
+                        plural=N_("{n} submissions were not recorded in the gradebook ({students}); their previous state is kept. Run the same command again."),
+                        n=len(missing), params={"n": len(missing), "students": ", ".join(missing)}), sys.stderr)
+        return 1
     return 0
 
 
@@ -174,6 +190,8 @@ def parser(t: Translator) -> argparse.ArgumentParser:
     s.add_argument("course", help=t(N_("the nbgrader course folder")))
     s.add_argument("assignment", help=t(N_("the assignment (lesson id), e.g. what-is-ai")))
     s.add_argument("--workers", type=int, default=2, help=t(N_("submissions graded at once (default: 2)")))
+    s.add_argument("--db-url", help=t(N_("the gradebook's database URL (default: the course's nbgrader_config.py, else gradebook.db in the course)")))
+    s.add_argument("--no-feedback", action="store_true", help=t(N_("do not write feedback pages for students")))
     s.set_defaults(func=cmd_grade)
     return p
 

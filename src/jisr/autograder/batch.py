@@ -1,9 +1,20 @@
 """Grade every submission of an assignment in an nbgrader course, in parallel.
 
-Each submission runs in its own sandbox; verdicts are decided in this trusted
-process and written to nbgrader's gradebook, so the teacher's usual tools
-(formgrader, ``nbgrader export``, feedback) see them. One broken or hostile
-submission never stops the others: it gets zero and a reason.
+The steps for each submission, in order:
+
+1. ``intake.snapshot``: the notebook and its timestamp.txt, read as one
+   consistent snapshot; ``intake.submission_time`` decides which time to trust.
+2. ``submission.build_program`` and ``grade.grade_program``: a trusted program
+   runs in its own sandbox; verdicts are decided here, outside it.
+3. ``gradebook.record``: the verdicts and the time, one transaction in
+   nbgrader's gradebook, so the teacher's usual tools (formgrader,
+   ``nbgrader export``, ``release_feedback``) see them.
+4. ``feedback.write_feedback``: a page in the student's language, without
+   hidden tests, where ``nbgrader release_feedback`` looks for it.
+
+One broken or hostile submission never stops the others: it gets zero and a
+reason. A submission that could not be *recorded* (gradebook locked, disk
+full) keeps its old state and is reported, so the teacher grades again.
 """
 
 from __future__ import annotations
@@ -11,15 +22,21 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
 
 from ..i18n import Message, N_
 from ..source import lesson_by_key
+from . import gradebook as book
 from .grade import Grade, grade_program
+from .intake import CHANGING, snapshot, submission_time
 from .sandbox import Limits
-from .submission import SubmissionError, build_program, read_submission
+from .submission import SubmissionError, build_program, parse_submission
+
+GRADER_FAULT = Message(N_("This submission could not be graded: {error}"))
+FEEDBACK_FAILED = Message(N_("The feedback page could not be written ({error}); the grade is recorded."))
 
 
 @dataclass
@@ -30,6 +47,11 @@ class Outcome:
     grade: Grade | None = None
     error: Message | None = None
     problems: list[Message] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)  # answer grade id -> the student's code
+    language: str = "en"  # the notebook's language: feedback is written in it
+    timestamp: datetime | None = None  # the submission time recorded (naive UTC)
+    recorded: bool = False  # written to the gradebook
+    not_recorded: Message | None = None  # why not, if it was graded but could not be written
 
     @property
     def score(self) -> float:
@@ -37,88 +59,79 @@ class Outcome:
 
 
 def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
-    """(student, notebook path) for every submitted copy of ``assignment``."""
-    found = []
-    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
-        found.append((folder.parent.name, folder / f"{assignment}.ipynb"))
-    return found
+    """(student, submission folder) for every submitted copy of ``assignment``."""
+    return [(folder.parent.name, folder) for folder in sorted((course / "submitted").glob(f"*/{assignment}"))
+            if not folder.parent.name.startswith(".")]
 
 
-def grade_one(source: nbformat.NotebookNode, path: Path, limits: Limits) -> Outcome:
-    student = path.parent.parent.name
+def grade_one(source: nbformat.NotebookNode, folder: Path, assignment: str, limits: Limits,
+              previous: datetime | None = None) -> Outcome:
+    """Grade one submission folder (nothing is written anywhere)."""
+    student = folder.parent.name
+    language = str(source.metadata.get("jisr", {}).get("lang", "en"))  # the course's language
     try:
-        program = build_program(source, read_submission(path))
+        taken = snapshot(folder, f"{assignment}.ipynb")
     except SubmissionError as err:
-        return Outcome(student, error=err.message)
-    lesson = lesson_by_key(program.lesson)
-    grade = grade_program(program, lesson, limits)
-    return Outcome(student, grade=grade, problems=list(program.problems))
-
-
-def record(course: Path, assignment: str, outcome: Outcome, max_scores: dict[str, float]) -> None:
-    """Write one student's verdicts to the gradebook in a single transaction.
-
-    The student, the submission with its notebooks, grades and comments (the
-    structure nbgrader's ``add_submission`` builds) and the scores are added
-    together and committed once: a crash or a kill leaves the old state or the
-    new one, never half. Grading again updates the same rows.
-    """
-    from nbgrader.api import Comment, Gradebook, Grade as GradeRow, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook
-
-    verdicts = {f"{v.qid}-tests": v.points for v in outcome.grade.verdicts} if outcome.grade else {}
-    wanted = {f"{qid}-tests": verdicts.get(f"{qid}-tests", 0.0) for qid in max_scores}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        db = gradebook.db
-        try:
-            try:
-                student = gradebook.find_student(outcome.student)
-            except MissingEntry:
-                student = Student(id=outcome.student)
-                db.add(student)
-            rows: dict[str, GradeRow] = {}
-            try:
-                submission = gradebook.find_submission(assignment, outcome.student)
-                for notebook in submission.notebooks:
-                    rows.update({grade.name: grade for grade in notebook.grades})
-            except MissingEntry:
-                with db.no_autoflush:
-                    submission = SubmittedAssignment(assignment=gradebook.find_assignment(assignment), student=student)
-                    for notebook in submission.assignment.notebooks:
-                        submitted = SubmittedNotebook(notebook=notebook, assignment=submission)
-                        for cell in notebook.grade_cells:
-                            rows[cell.name] = GradeRow(cell_id=cell.id, notebook=submitted)
-                        for cell in notebook.solution_cells:
-                            Comment(cell_id=cell.id, notebook=submitted)
-                        for cell in notebook.task_cells:
-                            Comment(cell_id=cell.id, notebook=submitted)
-                            GradeRow(cell_id=cell.id, notebook=submitted)
-                    db.add(submission)
-            for name, points in wanted.items():
-                if name in rows:
-                    rows[name].auto_score = points
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
+        return Outcome(student, error=err.message, language=language)
+    timestamp, time_problems = submission_time(taken.claimed, taken.arrived, previous)
+    try:
+        program = build_program(source, parse_submission(taken.data, name=f"{assignment}.ipynb"))
+    except SubmissionError as err:
+        return Outcome(student, error=err.message, problems=time_problems, language=language, timestamp=timestamp)
+    grade = grade_program(program, lesson_by_key(program.lesson), limits)
+    return Outcome(student, grade=grade, problems=time_problems + list(program.problems), answers=dict(program.answers),
+                   language=language, timestamp=timestamp)
 
 
 def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits: Limits | None = None,
+                     db_url: str | None = None, feedback: bool = True, busy_wait: float = book.BUSY_WAIT,
                      progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
-    """Grade all submissions of ``assignment`` under ``course``; return one outcome per student."""
+    """Grade all submissions of ``assignment`` under ``course``; return one outcome per student.
+
+    Raises :class:`~jisr.autograder.gradebook.GradebookError` before grading
+    anything if the course is already being graded or its gradebook cannot be used.
+    """
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    lesson_key = source.metadata["jisr"]["lesson"]
-    max_scores = {qid: float(spec.get("points", 1)) for qid, spec in lesson_by_key(lesson_key).exercises.items() if spec.get("graded")}
-    todo = submissions(course, assignment)
-    outcomes: list[Outcome] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(grade_one, source, path, limits or Limits()): student for student, path in todo}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                outcome = future.result()
-            except Exception as err:  # a grader fault on one submission must not stop the batch
-                outcome = Outcome(futures[future], error=Message(N_("This submission could not be graded: {error}"), {"error": str(err)}))
-            record(course, assignment, outcome, max_scores)
-            outcomes.append(outcome)
-            if progress:
-                progress(len(outcomes), len(todo), outcome)
+    lesson = lesson_by_key(source.metadata["jisr"]["lesson"])
+    max_scores = {qid: float(spec.get("points", 1)) for qid, spec in lesson.exercises.items() if spec.get("graded")}
+    url = book.gradebook_url(course, db_url)
+    with book.course_lock(course):
+        book.retrying(lambda: book.prepare(url), busy_wait)
+        todo = submissions(course, assignment)
+        previous = book.retrying(lambda: book.recorded_times(url, assignment), busy_wait)
+        outcomes: list[Outcome] = []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {pool.submit(grade_one, source, folder, assignment, limits or Limits(), previous.get(student)): student
+                       for student, folder in todo}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    outcome = future.result()
+                except Exception as err:  # a grader fault on one submission must not stop the batch
+                    outcome = Outcome(futures[future], error=Message(GRADER_FAULT.msgid, {"error": str(err)[:200]}),
+                                      language=str(source.metadata.get("jisr", {}).get("lang", "en")))
+                _keep(course, url, assignment, outcome, max_scores, lesson, feedback, busy_wait)
+                outcomes.append(outcome)
+                if progress:
+                    progress(len(outcomes), len(todo), outcome)
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def _keep(course: Path, url: str, assignment: str, outcome: Outcome, max_scores: dict[str, float], lesson,
+          feedback: bool, busy_wait: float) -> None:
+    """Record one outcome, then write its feedback page; failures are reported, never raised."""
+    if outcome.error is CHANGING or (outcome.error is not None and outcome.error.msgid == CHANGING.msgid):
+        outcome.not_recorded = outcome.error  # a resubmission is arriving: keep the old grade
+        return
+    try:
+        book.record(url, assignment, outcome, max_scores, timestamp=outcome.timestamp, wait=busy_wait)
+        outcome.recorded = True
+    except book.GradebookError as err:
+        outcome.not_recorded = err.message
+        return
+    if feedback:
+        from .feedback import write_feedback
+
+        try:
+            write_feedback(course, assignment, outcome, lesson)
+        except (OSError, ValueError) as err:
+            outcome.problems.append(Message(FEEDBACK_FAILED.msgid, {"error": str(err)[:200]}))

@@ -109,6 +109,24 @@ def decide(calls: dict[str, dict[str, Any]], results: dict[str, Any]) -> list[Ve
     return verdicts
 
 
+STOPPED = {
+    "timeout": N_("Your notebook was stopped because it ran longer than the time allowed ({seconds:g} seconds). Look for a loop that never ends or a very long computation."),
+    "memory": N_("Your notebook was stopped because it used more memory than allowed ({megabytes} MB). Look for a list or an array that grows without end."),
+    "output-limit": N_("Your notebook was stopped because it printed too much (more than {kilobytes} KB). Look for a print inside a long loop."),
+    "killed": N_("Your notebook stopped suddenly: the Python process crashed or was ended."),
+    "error": N_("Your notebook stopped with an error before it could be graded. Run it from top to bottom (Restart and Run All) to find the error."),
+    "ok": N_("Your notebook ended before it could be graded. Remove any exit() or quit() from your cells."),
+    "sandbox-unavailable": N_("The safe grading space could not start. This is not your fault: your teacher will grade your work again."),
+}
+
+
+def stopped_message(status: str, limits: sandbox.Limits) -> Message:
+    """Why a run gave no results, in words a learner can act on (never a bare status word)."""
+    return Message(STOPPED.get(status, STOPPED["killed"]),
+                   {"seconds": min(limits.wall_seconds, limits.cpu_seconds), "megabytes": limits.memory_mb,
+                    "kilobytes": limits.output_bytes // 1000})
+
+
 def grade_program(program: Program, lesson: LessonSource, limits: sandbox.Limits | None = None) -> Grade:
     """Run ``program`` in the sandbox and grade it against ``lesson``'s graded exercises."""
     calls = graded_calls(lesson)
@@ -126,7 +144,7 @@ def grade_program(program: Program, lesson: LessonSource, limits: sandbox.Limits
         )
     raw = result.files.get("results.json")
     if raw is None:
-        stopped = Message(N_("The notebook stopped before it could be graded ({status})."), {"status": result.status})
+        stopped = stopped_message(result.status, limits or sandbox.Limits())
         return Grade([Verdict(qid, 0.0, c["points"], [stopped]) for qid, c in calls.items()], list(program.problems), status=result.status)
     try:
         results = json.loads(raw)

@@ -209,6 +209,11 @@ def _probe(bwrap: str, euid: int) -> str | None:
     return None
 
 
+def unavailable_detail() -> str | None:
+    """The system's own words for why the sandbox cannot start (no advice), or None if it can."""
+    return _probe(BWRAP, os.geteuid())
+
+
 def unavailable_reason() -> str | None:
     """Why the sandbox cannot be used here (with install advice), or None if it can."""
     reason = _probe(BWRAP, os.geteuid())

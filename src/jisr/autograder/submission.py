@@ -235,11 +235,20 @@ def read_submission(path: Path | str, *, max_bytes: int = MAX_BYTES, max_cells: 
                     max_depth: int = MAX_DEPTH) -> nbformat.NotebookNode:
     """Read a submitted notebook, refusing anything that is not a sane notebook.
 
+    See :func:`read_notebook_bytes` for how the file is read and
+    :func:`parse_submission` for the rest. Raises :class:`SubmissionError`.
+    """
+    data, _ = read_notebook_bytes(path, max_bytes=max_bytes)
+    return parse_submission(data, name=_shown(Path(path).name), max_bytes=max_bytes, max_cells=max_cells, max_depth=max_depth)
+
+
+def read_notebook_bytes(path: Path | str, *, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
+    """The bytes of a submitted file, and its status as it was while they were read.
+
     Only a regular file is read: not a link (it could point to the
     instructor's source, hidden tests and all), not a device or a pipe (they
     could be endless). Its size is checked before reading, and it is never read
-    past ``max_bytes``. See :func:`parse_submission` for the rest. Raises
-    :class:`SubmissionError`.
+    past ``max_bytes``. Raises :class:`SubmissionError`.
     """
     path = Path(path)
     name = _shown(path.name)
@@ -268,12 +277,11 @@ def read_submission(path: Path | str, *, max_bytes: int = MAX_BYTES, max_cells: 
                 break
             chunks.append(chunk)
             left -= len(chunk)
-        data = b"".join(chunks)
+        return b"".join(chunks), info
     except OSError as err:
         raise SubmissionError(_say(UNREADABLE, name=name, error=err.strerror or type(err).__name__)) from err
     finally:
         os.close(descriptor)
-    return parse_submission(data, name=name, max_bytes=max_bytes, max_cells=max_cells, max_depth=max_depth)
 
 
 def _megabytes(size: int) -> str:

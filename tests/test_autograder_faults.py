@@ -1,0 +1,243 @@
+"""Faults around grading, with the real sandbox and nbgrader's real gradebook: the grader
+killed at random moments, a full disk, a locked gradebook, an old or a newer gradebook schema.
+Each leaves the old state or the new one, never half, and grading again finishes the job."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from jisr.autograder import gradebook as book
+from jisr.autograder.batch import grade_assignment
+from jisr.autograder.sandbox import Limits
+from jisr.i18n import Translator
+from jisr.source import lesson_by_key
+
+pytestmark = pytest.mark.slow
+LIMITS = Limits(cpu_seconds=20, wall_seconds=30, memory_mb=2048)
+WRONG = lesson_by_key("fundamentals/what-is-ai").grading["q3"]["wrong_answers"][0]["code"]
+
+
+def _class(classroom, course: Path) -> dict[str, float]:
+    """Four students; returns the scores they deserve."""
+    classroom.submit(course, "amina", classroom.reference)
+    classroom.submit(course, "youssef")  # blank
+    classroom.submit(course, "salma", WRONG)
+    classroom.submit(course, "karim", "import os\nos.kill(os.getpid(), 9)\n" + classroom.reference)  # 19
+    return {"amina": 3.0, "youssef": 0.0, "salma": 0.0, "karim": 0.0}
+
+
+def _sqlite_url(course: Path) -> str:
+    return f"sqlite:///{course / 'gradebook.db'}"
+
+
+def _integrity(course: Path) -> list[tuple]:
+    """SQLite's own check, and each recorded submission complete: one grade row per graded cell."""
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        cells = db.execute("SELECT count(*) FROM grade_cells").fetchone()[0]
+        rows = db.execute("SELECT submitted_assignment.student_id, count(grade.id) FROM submitted_assignment "
+                          "JOIN submitted_notebook ON submitted_notebook.assignment_id = submitted_assignment.id "
+                          "LEFT JOIN grade ON grade.notebook_id = submitted_notebook.id "
+                          "GROUP BY submitted_assignment.id").fetchall()
+    assert all(count == cells for _, count in rows), rows  # never a half-written submission
+    return rows
+
+
+def _grader(course: Path, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "jisr.cli", "grade", str(course), "what-is-ai", "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _sandboxes_left(course: Path) -> list[str]:
+    """Command lines of processes still running a harness (they must die with their grader)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "harness.py" in command:
+                found.append(command)
+    return found
+
+
+def test_grader_killed_at_random_moments_loses_nothing(classroom, tmp_path: Path, tool_env: dict[str, str]) -> None:
+    course = classroom.copy(tmp_path / "course")
+    expected = _class(classroom, course)
+    env = {**tool_env, "JISR_LANG": "en"}
+    rng = random.Random(4)
+    moments = sorted(rng.uniform(0.3, 12.0) for _ in range(5))
+    seen_partial = set()
+    for moment in moments:
+        grader = _grader(course, env)
+        time.sleep(moment)
+        grader.send_signal(signal.SIGKILL)  # no clean-up code runs
+        grader.wait()
+        deadline = time.monotonic() + 5
+        while _sandboxes_left(course) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _sandboxes_left(course) == []  # bwrap --die-with-parent: no sandbox outlives its grader
+        _integrity(course)
+        recorded = classroom.scores(_sqlite_url(course))
+        assert all(recorded[s] == expected[s] for s in recorded), (moment, recorded)  # what is there is right
+        seen_partial.add(len(recorded))
+    finished = _grader(course, env)
+    output, _ = finished.communicate(timeout=300)
+    assert finished.returncode == 0, output  # the lock died with the killed graders
+    _integrity(course)
+    assert classroom.scores(_sqlite_url(course)) == expected
+    print(f"killed at {[round(m, 1) for m in moments]} s; submissions recorded at each kill: {sorted(seen_partial)}")
+
+
+def _mount_small_disk(folder: Path, megabytes: int) -> None:
+    folder.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "jisr-full-disk", str(folder)], capture_output=True, text=True)
+    assert result.returncode == 0, f"this test mounts a small tmpfs and needs root (as in `make test` on CI): {result.stderr}"
+
+
+def test_full_disk_keeps_the_old_gradebook_then_grading_again_finishes(classroom, tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    _mount_small_disk(disk, 8)
+    try:
+        course = classroom.copy(disk / "course")
+        expected = _class(classroom, course)
+        before = (course / "gradebook.db").read_bytes()
+        filler = disk / "filler"
+        with open(filler, "wb", buffering=0) as handle:  # fill every last block
+            try:
+                while True:
+                    handle.write(b"\0" * 65536)
+            except OSError:
+                pass
+            for size in (4096, 512, 1):
+                try:
+                    while True:
+                        handle.write(b"\0" * size)
+                except OSError:
+                    pass
+        outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS)
+        assert outcomes and all(not o.recorded for o in outcomes)
+        reasons = {o.not_recorded.format(Translator.for_package("fr")) for o in outcomes}
+        assert any("disque est plein" in r for r in reasons), reasons
+        assert (course / "gradebook.db").read_bytes() == before  # the old state, untouched
+        _integrity(course)
+
+        filler.unlink()
+        outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS)
+        assert all(o.recorded for o in outcomes)
+        _integrity(course)
+        assert classroom.scores(_sqlite_url(course)) == expected
+        assert (course / "feedback" / "amina" / "what-is-ai" / "what-is-ai.html").is_file()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_locked_gradebook_is_waited_for_or_left_untouched(classroom, tmp_path: Path) -> None:
+    course = classroom.copy(tmp_path / "course")
+    expected = _class(classroom, course)
+    other = sqlite3.connect(course / "gradebook.db", timeout=0, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another writer, as formgrader is while it saves a grade
+    other.execute("UPDATE student SET first_name = first_name")
+    before = classroom.scores(_sqlite_url(course))
+    outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS, busy_wait=1.0)
+    assert all(not o.recorded and o.not_recorded.msgid == book.LOCKED.msgid for o in outcomes)
+    other.execute("ROLLBACK")
+    assert classroom.scores(_sqlite_url(course)) == before
+    _integrity(course)
+
+    other.execute("BEGIN EXCLUSIVE")  # now held for 3 s, then released: the grader waits
+    threading.Timer(3.0, lambda: other.execute("COMMIT")).start()
+    outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS, busy_wait=60)
+    assert all(o.recorded for o in outcomes)
+    assert classroom.scores(_sqlite_url(course)) == expected
+    other.close()
+
+
+def test_the_cli_says_what_was_not_recorded(classroom, tmp_path: Path, tool_env: dict[str, str]) -> None:
+    course = classroom.copy(tmp_path / "course")
+    classroom.submit(course, "amina", classroom.reference)
+    other = sqlite3.connect(course / "gradebook.db", timeout=0, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    env = {**tool_env, "JISR_LANG": "ar"}
+    result = subprocess.run([sys.executable, "-m", "jisr.cli", "grade", str(course), "what-is-ai"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    other.execute("ROLLBACK")
+    assert result.returncode == 1
+    assert Translator.for_package("ar")(book.LOCKED.msgid).split("{")[0].strip() in result.stderr
+
+
+def _old_gradebook(course: Path) -> None:
+    """Turn the course's gradebook into one made by nbgrader 0.6 (schema 167914646830):
+    no course table, no assignment.course_id, no student.lms_user_id."""
+    with sqlite3.connect(course / "gradebook.db") as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("CREATE TABLE assignment_old (id VARCHAR(32) NOT NULL, name VARCHAR(128) NOT NULL, "
+                   "duedate DATETIME, PRIMARY KEY (id), UNIQUE (name))")  # as nbgrader 0.6 made it
+        columns = ", ".join(r[1] for r in db.execute("PRAGMA table_info(assignment_old)"))
+        db.execute(f"INSERT INTO assignment_old ({columns}) SELECT {columns} FROM assignment")
+        db.execute("DROP TABLE assignment")
+        db.execute("ALTER TABLE assignment_old RENAME TO assignment")
+        db.execute("DROP TABLE course")
+        db.execute("ALTER TABLE student DROP COLUMN lms_user_id")
+        db.execute("UPDATE alembic_version SET version_num = '167914646830'")
+        db.execute("INSERT INTO student (id, first_name, last_name, email) VALUES ('old-timer', 'Fatima', 'Zahra', NULL)")
+
+
+def test_an_old_gradebook_is_backed_up_and_upgraded(classroom, tmp_path: Path) -> None:
+    course = classroom.copy(tmp_path / "course")
+    expected = _class(classroom, course)
+    _old_gradebook(course)
+    url = _sqlite_url(course)
+    assert book.schema_revision(url) == "167914646830"
+    outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS)
+    assert all(o.recorded for o in outcomes)
+    assert book.schema_revision(url) == book._revisions()[1]
+    backups = list(course.glob("gradebook.db.before-*"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as db:  # the copy is the gradebook as it was
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("167914646830",)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gradebook:
+        assert gradebook.find_student("old-timer").first_name == "Fatima"  # nothing of the old data lost
+    assert classroom.scores(url) == expected
+
+
+def test_a_gradebook_from_a_newer_nbgrader_is_refused_untouched(classroom, tmp_path: Path) -> None:
+    course = classroom.copy(tmp_path / "course")
+    classroom.submit(course, "amina", classroom.reference)
+    with sqlite3.connect(course / "gradebook.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'f00dfeed2030'")
+    before = (course / "gradebook.db").read_bytes()
+    with pytest.raises(book.GradebookError) as refused:
+        grade_assignment(course, "what-is-ai", limits=LIMITS)
+    assert "f00dfeed2030" in refused.value.message.format(Translator("en"))
+    assert (course / "gradebook.db").read_bytes() == before
+
+
+def test_the_sandbox_failing_to_start_refuses_grading(classroom, tmp_path: Path, tool_env: dict[str, str]) -> None:
+    course = classroom.copy(tmp_path / "course")
+    classroom.submit(course, "amina", classroom.reference)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    env = {**tool_env, "JISR_LANG": "fr", "PATH": f"{fake}{os.pathsep}{tool_env['PATH']}"}
+    before = (course / "gradebook.db").read_bytes()
+    result = subprocess.run([sys.executable, "-m", "jisr.cli", "grade", str(course), "what-is-ai"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "bac à sable" in result.stderr and "Permission denied" in result.stderr
+    assert (course / "gradebook.db").read_bytes() == before
