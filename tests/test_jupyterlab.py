@@ -58,9 +58,11 @@ def test_arabic_notebook_in_jupyterlab(jupyterlab, browser_factory) -> None:
     url, notebook = jupyterlab
     driver = browser_factory(1200, 900)
     driver.get(f"{url}/lab/tree/{notebook}")
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-MarkdownCell .jp-RenderedMarkdown p"))
-    paragraphs = driver.find_elements(By.CSS_SELECTOR, ".jp-MarkdownCell .jp-RenderedMarkdown div[dir='rtl'] p")
-    assert len(paragraphs) > 5
+    rtl = ".jp-MarkdownCell .jp-RenderedMarkdown div[dir='rtl'] p"
+    # JupyterLab renders cells progressively: wait for more than the first few, rather than race them
+    WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, rtl)) > 5,
+                                    "fewer than 6 right-to-left paragraphs rendered in JupyterLab")
+    paragraphs = driver.find_elements(By.CSS_SELECTOR, rtl)
     for paragraph in paragraphs[:8]:
         assert paragraph.value_of_css_property("direction") == "rtl"
         assert paragraph.value_of_css_property("text-align") == "right"
