@@ -3,8 +3,7 @@ Hostile and broken submissions get zero and a reason; the others are not disturb
 
 from __future__ import annotations
 
-import os
-import shutil
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from jisr.autograder.sandbox import Limits
 from jisr.autograder.batch import grade_assignment
 from jisr.autograder.grade import STOPPED
+from jisr.autograder.gradebook import gradebook_url
 from jisr.nbgrader_course import make_course
 from jisr.source import lesson_by_key
 
@@ -22,37 +22,14 @@ pytestmark = pytest.mark.slow
 LESSON = lesson_by_key("fundamentals/what-is-ai")
 
 
-def _submit(course: Path, student: str, answer: str | None = None, raw: bytes | None = None) -> None:
-    target = course / "submitted" / student / "what-is-ai"
-    shutil.copytree(course / "release" / "what-is-ai", target, dirs_exist_ok=True)
-    path = target / "what-is-ai.ipynb"
-    if raw is not None:
-        path.write_bytes(raw)
-        return
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer" and answer is not None:
-            cell.source = answer
-    nbformat.write(nb, path)
-
-
-def _scores(course: Path) -> dict[str, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        return {s.student.id: s.score for s in gradebook.assignment_submissions("what-is-ai")}
-
-
 @pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory, tool_env: dict[str, str]) -> Path:
-    root = make_course("en", tmp_path_factory.mktemp("course") / "en")
-    subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=root, env=tool_env, check=True, capture_output=True)
-    reference = next(c.source for c in nbformat.read(root / "source/what-is-ai/what-is-ai.ipynb", as_version=4).cells
-                     if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
-    _submit(root, "amina", reference)
-    _submit(root, "youssef")  # blank
-    _submit(root, "salma", LESSON.grading["q3"]["wrong_answers"][0]["code"])
-    _submit(root, "broken", raw=b'{"cells": [')  # 10: invalid JSON
+def course(classroom, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = classroom.copy(tmp_path_factory.mktemp("course") / "en")
+    submit = functools.partial(classroom.submit, root, timestamp=None)  # copied in by hand: no timestamp.txt
+    submit("amina", classroom.reference)
+    submit("youssef")  # blank
+    submit("salma", LESSON.grading["q3"]["wrong_answers"][0]["code"])
+    submit("broken", raw=b'{"cells": [')  # 10: invalid JSON
     sql = ("import sqlite3, os\n"
            "for folder in ('..', '../..', '../../..', '/', '/tmp', os.path.expanduser('~')):\n"
            "    try:\n"
@@ -61,29 +38,29 @@ def course(tmp_path_factory: pytest.TempPathFactory, tool_env: dict[str, str]) -
            "        db.commit()\n"
            "    except Exception:\n"
            "        pass\n")
-    _submit(root, "sql", sql + reference)  # 27: SQL against the gradebook
-    _submit(root, "looper", "while True:\n    pass\n")  # 20
+    submit("sql", sql + classroom.reference)  # 27: SQL against the gradebook
+    submit("looper", "while True:\n    pass\n")  # 20
     return root
 
 
-def test_a_class_is_graded_and_nothing_is_lost(course: Path) -> None:
+def test_a_class_is_graded_and_nothing_is_lost(course: Path, classroom) -> None:
     seen = []
     outcomes = grade_assignment(course, "what-is-ai", workers=2, limits=Limits(cpu_seconds=20, wall_seconds=30, memory_mb=2048),
                                 progress=lambda done, total, outcome: seen.append((done, total)))
     assert [d for d, _ in seen] == list(range(1, 7)) and {t for _, t in seen} == {6}
     by_student = {o.student: o for o in outcomes}
     assert by_student["broken"].error is not None and "JSON" in by_student["broken"].error.format(__import__("jisr.i18n", fromlist=["Translator"]).Translator("en"))
-    scores = _scores(course)
+    scores = classroom.scores(gradebook_url(course))
     assert scores == {"amina": 3.0, "youssef": 0.0, "salma": 0.0, "broken": 0.0, "sql": 3.0, "looper": 0.0}
     # the student's SQL never reached the gradebook: it is not in the sandbox
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course)) as gradebook:
         assert all(g.manual_score is None for s in gradebook.assignment_submissions("what-is-ai") for n in s.notebooks for g in n.grades)
 
     # same submissions graded again: same result, no duplicate
     grade_assignment(course, "what-is-ai", workers=2, limits=Limits(cpu_seconds=20, wall_seconds=30, memory_mb=2048))
-    assert _scores(course) == scores
+    assert classroom.scores(gradebook_url(course)) == scores
 
 
 def test_the_cli_grades_and_speaks_french(course: Path, tool_env: dict[str, str]) -> None:
@@ -96,14 +73,15 @@ def test_the_cli_grades_and_speaks_french(course: Path, tool_env: dict[str, str]
     assert "copies rendues corrigées" in result.stdout
 
 
-def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, classroom, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.orm import Session
 
     from jisr.autograder.batch import Outcome
     from jisr.autograder.grade import Grade, Verdict
-    from jisr.autograder.gradebook import gradebook_url, record
+    from jisr.autograder.gradebook import record
 
-    before = _scores(course)
+    url = gradebook_url(course)
+    before = classroom.scores(url)
     outcome = Outcome("late-student", grade=Grade([Verdict("q3", 3.0, 3.0)]))
 
     def crash(self: Session) -> None:
@@ -111,16 +89,16 @@ def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, monk
 
     monkeypatch.setattr(Session, "commit", crash)
     with pytest.raises(RuntimeError):
-        record(gradebook_url(course), "what-is-ai", outcome, {"q3": 3.0})
+        record(url, "what-is-ai", outcome, {"q3": 3.0})
     monkeypatch.undo()
-    assert _scores(course) == before  # no half-written student or submission
+    assert classroom.scores(url) == before  # no half-written student or submission
 
-    record(gradebook_url(course), "what-is-ai", outcome, {"q3": 3.0})
-    record(gradebook_url(course), "what-is-ai", outcome, {"q3": 3.0})  # idempotent
-    assert _scores(course) == {**before, "late-student": 3.0}
+    record(url, "what-is-ai", outcome, {"q3": 3.0})
+    record(url, "what-is-ai", outcome, {"q3": 3.0})  # idempotent
+    assert classroom.scores(url) == {**before, "late-student": 3.0}
 
 
-def test_arabic_class_gets_arabic_feedback_without_hidden_tests(tmp_path: Path, tool_env: dict[str, str]) -> None:
+def test_arabic_class_gets_arabic_feedback_without_hidden_tests(classroom, tmp_path: Path, tool_env: dict[str, str]) -> None:
     import json
 
     from jisr.i18n import Translator
@@ -129,9 +107,9 @@ def test_arabic_class_gets_arabic_feedback_without_hidden_tests(tmp_path: Path, 
     subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=root, env=tool_env, check=True, capture_output=True)
     reference = next(c.source for c in nbformat.read(root / "source/what-is-ai/what-is-ai.ipynb", as_version=4).cells
                      if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
-    _submit(root, "amina", reference)
-    _submit(root, "salma", "def accuracy(y_true, y_pred):\n    print('</pre><script>alert(1)</script>')\n    return 0.5\n")
-    _submit(root, "looper", "while True:\n    pass\n")
+    classroom.submit(root, "amina", reference)
+    classroom.submit(root, "salma", "def accuracy(y_true, y_pred):\n    print('</pre><script>alert(1)</script>')\n    return 0.5\n")
+    classroom.submit(root, "looper", "while True:\n    pass\n")
     grade_assignment(root, "what-is-ai", workers=2, limits=Limits(cpu_seconds=5, wall_seconds=8, memory_mb=2048))
     ar = Translator.for_package("ar")
     pages = {s: (root / "feedback" / s / "what-is-ai" / "what-is-ai.html").read_text(encoding="utf-8") for s in ("amina", "salma", "looper")}

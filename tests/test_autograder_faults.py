@@ -36,10 +36,6 @@ def _class(classroom, course: Path) -> dict[str, float]:
     return {"amina": 3.0, "youssef": 0.0, "salma": 0.0, "karim": 0.0}
 
 
-def _sqlite_url(course: Path) -> str:
-    return f"sqlite:///{course / 'gradebook.db'}"
-
-
 def _integrity(course: Path) -> list[tuple]:
     """SQLite's own check, and each recorded submission complete: one grade row per graded cell."""
     with sqlite3.connect(course / "gradebook.db") as db:
@@ -90,14 +86,14 @@ def test_grader_killed_at_random_moments_loses_nothing(classroom, tmp_path: Path
             time.sleep(0.1)
         assert _sandboxes_left(course) == []  # bwrap --die-with-parent: no sandbox outlives its grader
         _integrity(course)
-        recorded = classroom.scores(_sqlite_url(course))
+        recorded = classroom.scores(book.gradebook_url(course))
         assert all(recorded[s] == expected[s] for s in recorded), (moment, recorded)  # what is there is right
         seen_partial.add(len(recorded))
     finished = _grader(course, env)
     output, _ = finished.communicate(timeout=300)
     assert finished.returncode == 0, output  # the lock died with the killed graders
     _integrity(course)
-    assert classroom.scores(_sqlite_url(course)) == expected
+    assert classroom.scores(book.gradebook_url(course)) == expected
     print(f"killed at {[round(m, 1) for m in moments]} s; submissions recorded at each kill: {sorted(seen_partial)}")
 
 
@@ -138,7 +134,7 @@ def test_full_disk_keeps_the_old_gradebook_then_grading_again_finishes(classroom
         outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS)
         assert all(o.recorded for o in outcomes)
         _integrity(course)
-        assert classroom.scores(_sqlite_url(course)) == expected
+        assert classroom.scores(book.gradebook_url(course)) == expected
         assert (course / "feedback" / "amina" / "what-is-ai" / "what-is-ai.html").is_file()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
@@ -150,18 +146,18 @@ def test_a_locked_gradebook_is_waited_for_or_left_untouched(classroom, tmp_path:
     other = sqlite3.connect(course / "gradebook.db", timeout=0, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # another writer, as formgrader is while it saves a grade
     other.execute("UPDATE student SET first_name = first_name")
-    before = classroom.scores(_sqlite_url(course))
+    before = classroom.scores(book.gradebook_url(course))
     outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS, busy_wait=1.0)
     assert all(not o.recorded and o.not_recorded.msgid == book.LOCKED.msgid for o in outcomes)
     other.execute("ROLLBACK")
-    assert classroom.scores(_sqlite_url(course)) == before
+    assert classroom.scores(book.gradebook_url(course)) == before
     _integrity(course)
 
     other.execute("BEGIN EXCLUSIVE")  # now held for 3 s, then released: the grader waits
     threading.Timer(3.0, lambda: other.execute("COMMIT")).start()
     outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS, busy_wait=60)
     assert all(o.recorded for o in outcomes)
-    assert classroom.scores(_sqlite_url(course)) == expected
+    assert classroom.scores(book.gradebook_url(course)) == expected
     other.close()
 
 
@@ -199,7 +195,7 @@ def test_an_old_gradebook_is_backed_up_and_upgraded(classroom, tmp_path: Path) -
     course = classroom.copy(tmp_path / "course")
     expected = _class(classroom, course)
     _old_gradebook(course)
-    url = _sqlite_url(course)
+    url = book.gradebook_url(course)
     assert book.schema_revision(url) == "167914646830"
     outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS)
     assert all(o.recorded for o in outcomes)

@@ -145,7 +145,7 @@ def test_forged_times_are_not_recorded(classroom, tmp_path: Path) -> None:
     classroom.submit(course, "garbage", classroom.reference, timestamp="\x00\x01" * 40)
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     outcomes = {o.student: o for o in grade_assignment(course, "what-is-ai", limits=LIMITS)}
-    url = f"sqlite:///{course / 'gradebook.db'}"
+    url = book.gradebook_url(course)
     times = classroom.times(url)
     assert abs((times["amina"] - honest).total_seconds()) < 0.01
     for forger in ("future", "garbage"):
@@ -190,7 +190,7 @@ def test_resubmitting_during_grading_records_a_consistent_pair(classroom, tmp_pa
         stop.set()
         writer.join()
     assert flips > 0
-    url = f"sqlite:///{course / 'gradebook.db'}"
+    url = book.gradebook_url(course)
     scores, times = classroom.scores(url), classroom.times(url)
     assert scores["salma"] == scores["youssef"] == 0.0
     if outcomes["amina"].recorded:
@@ -220,5 +220,5 @@ def test_two_graders_on_one_course_never_interleave(classroom, tmp_path: Path, t
     assert first.returncode == 0, out + err
     assert second.returncode == 1
     assert Translator.for_package("fr")(book.BUSY_COURSE.msgid) in second.stderr
-    assert classroom.scores(f"sqlite:///{course / 'gradebook.db'}") == {"amina": 3.0, "omar": 3.0, "hiba": 3.0}
+    assert classroom.scores(book.gradebook_url(course)) == {"amina": 3.0, "omar": 3.0, "hiba": 3.0}
     assert os.path.exists(course / "feedback" / "hiba" / "what-is-ai" / "what-is-ai.html")

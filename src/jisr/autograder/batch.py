@@ -30,7 +30,7 @@ import nbformat
 from ..i18n import Message, N_
 from ..source import lesson_by_key
 from . import gradebook as book
-from .grade import Grade, grade_program
+from .grade import Grade, grade_program, graded_points
 from .intake import CHANGING, snapshot, submission_time
 from .sandbox import Limits
 from .submission import SubmissionError, build_program, parse_submission
@@ -50,12 +50,16 @@ class Outcome:
     answers: dict[str, str] = field(default_factory=dict)  # answer grade id -> the student's code
     language: str = "en"  # the notebook's language: feedback is written in it
     timestamp: datetime | None = None  # the submission time recorded (naive UTC)
-    recorded: bool = False  # written to the gradebook
-    not_recorded: Message | None = None  # why not, if it was graded but could not be written
+    not_recorded: Message | None = None  # why it could not be written to the gradebook, if so
 
     @property
     def score(self) -> float:
         return self.grade.score if self.grade else 0.0
+
+    @property
+    def recorded(self) -> bool:
+        """Written to the gradebook (``grade_assignment`` returns outcomes only once it has tried)."""
+        return self.not_recorded is None
 
 
 def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -64,11 +68,16 @@ def submissions(course: Path, assignment: str) -> list[tuple[str, Path]]:
             if not folder.parent.name.startswith(".")]
 
 
+def course_language(source: nbformat.NotebookNode) -> str:
+    """The language of the course's source notebook: feedback is written in it."""
+    return str(source.metadata.get("jisr", {}).get("lang", "en"))
+
+
 def grade_one(source: nbformat.NotebookNode, folder: Path, assignment: str, limits: Limits,
               previous: datetime | None = None) -> Outcome:
     """Grade one submission folder (nothing is written anywhere)."""
     student = folder.parent.name
-    language = str(source.metadata.get("jisr", {}).get("lang", "en"))  # the course's language
+    language = course_language(source)
     try:
         taken = snapshot(folder, f"{assignment}.ipynb")
     except SubmissionError as err:
@@ -93,7 +102,7 @@ def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits:
     """
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     lesson = lesson_by_key(source.metadata["jisr"]["lesson"])
-    max_scores = {qid: float(spec.get("points", 1)) for qid, spec in lesson.exercises.items() if spec.get("graded")}
+    max_scores = graded_points(lesson)
     url = book.gradebook_url(course, db_url)
     with book.course_lock(course):
         book.retrying(lambda: book.prepare(url), busy_wait)
@@ -108,7 +117,7 @@ def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits:
                     outcome = future.result()
                 except Exception as err:  # a grader fault on one submission must not stop the batch
                     outcome = Outcome(futures[future], error=Message(GRADER_FAULT.msgid, {"error": str(err)[:200]}),
-                                      language=str(source.metadata.get("jisr", {}).get("lang", "en")))
+                                      language=course_language(source))
                 _keep(course, url, assignment, outcome, max_scores, lesson, feedback, busy_wait)
                 outcomes.append(outcome)
                 if progress:
@@ -119,12 +128,11 @@ def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits:
 def _keep(course: Path, url: str, assignment: str, outcome: Outcome, max_scores: dict[str, float], lesson,
           feedback: bool, busy_wait: float) -> None:
     """Record one outcome, then write its feedback page; failures are reported, never raised."""
-    if outcome.error is CHANGING or (outcome.error is not None and outcome.error.msgid == CHANGING.msgid):
+    if outcome.error is not None and outcome.error.msgid == CHANGING.msgid:
         outcome.not_recorded = outcome.error  # a resubmission is arriving: keep the old grade
         return
     try:
         book.record(url, assignment, outcome, max_scores, timestamp=outcome.timestamp, wait=busy_wait)
-        outcome.recorded = True
     except book.GradebookError as err:
         outcome.not_recorded = err.message
         return

@@ -29,7 +29,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +37,8 @@ from ..i18n import Message, N_, Translator
 from ..languages import LANGUAGES, SOURCE_LANGUAGE
 from ..render import lesson_translator
 from ..source import LessonSource
+from .grade import graded_points
+from .submission import SubmissionError, read_submitted_file
 
 if TYPE_CHECKING:  # batch.py may import this module: no import cycle at run time
     from .batch import Outcome
@@ -147,19 +148,6 @@ def _exercise(verdict: Verdict, answer: str | None, t: Translator) -> str:
     return f'<section class="exercise">{"".join(parts)}</section>'
 
 
-def _unique(messages: list[Message]) -> list[Message]:
-    """Each message once, in order (a notebook's notes reach the outcome and the grade)."""
-    seen: list[Message] = []
-    for message in messages:
-        if message not in seen:
-            seen.append(message)
-    return seen
-
-
-def _graded_points(lesson: LessonSource) -> float:
-    return sum(float(spec.get("points", 1)) for spec in lesson.exercises.values() if spec.get("graded"))
-
-
 def _ungradable(error: Message | None, t: Translator) -> str:
     """Why the notebook has no grade, that the score is 0 for now, and what to do."""
     reason = f"<p>{_text(error, t)}</p>" if error else ""
@@ -172,7 +160,7 @@ def _ungradable(error: Message | None, t: Translator) -> str:
 def _body(outcome: Outcome, lesson: LessonSource, t: Translator) -> list[str]:
     """The page's content, in reading order."""
     grade = None if outcome.error else outcome.grade
-    total = grade.max_score if grade else _graded_points(lesson)
+    total = grade.max_score if grade else sum(graded_points(lesson).values())
     score = grade.score if grade else 0.0
     full = score >= total > 0
     score_text = _text(Message(N_("Your score: {score} out of {total}"), {"score": _number(score), "total": _number(total)}), t)
@@ -181,8 +169,7 @@ def _body(outcome: Outcome, lesson: LessonSource, t: Translator) -> list[str]:
         body.append(_ungradable(outcome.error, t))
     elif full:
         body.append(f"<p>{html.escape(t(N_('Well done: every exercise earned all its points.')))}</p>")
-    notes = _unique(list(outcome.problems) + list(outcome.grade.problems if outcome.grade else []))
-    body.append(_notes(notes, t))
+    body.append(_notes(outcome.problems, t))
     for verdict in grade.verdicts if grade else []:
         body.append(_exercise(verdict, outcome.answers.get(f"{verdict.qid}-answer"), t))
     if grade:
@@ -247,24 +234,18 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _read_side_file(path: Path) -> bytes | None:
-    """A small regular file of the submission, never following a link the student planted."""
+    """A small regular file of the submission (at most 4 KB), never following a link the student planted."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # no link, no waiting on a pipe
-    except OSError:
+        return read_submitted_file(path, max_bytes=4096)[0]
+    except SubmissionError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = handle.read(4097)
-    return data if len(data) <= 4096 else None
 
 
 def _side_files(submitted: Path, outcome: Outcome) -> dict[str, bytes]:
     """``timestamp.txt`` (the time the grade records, if known) and ``submission_secret.txt``."""
     files = {name: data for name in SIDE_FILES if (data := _read_side_file(submitted / name)) is not None}
-    timestamp = getattr(outcome, "timestamp", None)
-    if timestamp is not None:  # the trusted time, in nbgrader's format
-        files["timestamp.txt"] = timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC").encode()
+    if outcome.timestamp is not None:  # the trusted time, in nbgrader's format
+        files["timestamp.txt"] = outcome.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC").encode()
     return files
 
 

@@ -51,7 +51,6 @@ class Grade:
     """All verdicts of one submission, or the reason it could not be graded."""
 
     verdicts: list[Verdict]
-    problems: list[Message] = field(default_factory=list)
     status: str = "graded"  # or a sandbox status: timeout, memory, output-limit, ...
 
     @property
@@ -61,6 +60,11 @@ class Grade:
     @property
     def max_score(self) -> float:
         return sum(v.max_points for v in self.verdicts)
+
+
+def graded_points(lesson: LessonSource) -> dict[str, float]:
+    """The points of each graded exercise of ``lesson``."""
+    return {qid: float(spec.get("points", 1)) for qid, spec in lesson.exercises.items() if spec.get("graded")}
 
 
 def graded_calls(lesson: LessonSource) -> dict[str, dict[str, Any]]:
@@ -145,9 +149,9 @@ def grade_program(program: Program, lesson: LessonSource, limits: sandbox.Limits
     raw = result.files.get("results.json")
     if raw is None:
         stopped = stopped_message(result.status, limits or sandbox.Limits())
-        return Grade([Verdict(qid, 0.0, c["points"], [stopped]) for qid, c in calls.items()], list(program.problems), status=result.status)
+        return Grade([Verdict(qid, 0.0, c["points"], [stopped]) for qid, c in calls.items()], status=result.status)
     try:
         results = json.loads(raw)
     except ValueError:
         results = {}
-    return Grade(decide(calls, results if isinstance(results, dict) else {}), list(program.problems), status="graded")
+    return Grade(decide(calls, results if isinstance(results, dict) else {}), status="graded")

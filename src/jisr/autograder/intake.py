@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..i18n import Message, N_
-from .submission import SubmissionError, read_notebook_bytes
+from .submission import NOT_A_FILE, SubmissionError, read_submitted_file
 
 TIMESTAMP_FILE = "timestamp.txt"
 MAX_TIMESTAMP_BYTES = 100
@@ -75,19 +75,12 @@ def _state(folder: Path, names: tuple[str, ...]) -> tuple:
 
 
 def _read_claimed(path: Path) -> str | None:
-    """The text of timestamp.txt, or None; a link, a huge or a binary file reads as ''."""
+    """The text of timestamp.txt, or None if there is none; a link, a huge or a special file reads as ''."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return ""
-    try:
-        return os.read(descriptor, MAX_TIMESTAMP_BYTES + 1).decode("utf-8", "replace")
-    except OSError:
-        return ""
-    finally:
-        os.close(descriptor)
+        data, _ = read_submitted_file(path, max_bytes=MAX_TIMESTAMP_BYTES)
+    except SubmissionError as err:
+        return None if err.message.msgid == NOT_A_FILE.msgid and not os.path.lexists(path) else ""
+    return data.decode("utf-8", "replace")
 
 
 def _utc(seconds_ns: int) -> datetime:
@@ -143,7 +136,7 @@ def snapshot(folder: Path, notebook: str, *, attempts: int = ATTEMPTS, settle: f
         before = _state(folder, names)
         claimed = _read_claimed(folder / TIMESTAMP_FILE)
         try:
-            data, info = read_notebook_bytes(folder / notebook)
+            data, info = read_submitted_file(folder / notebook)
             problem = None
         except SubmissionError as err:
             data, info, problem = b"", None, err

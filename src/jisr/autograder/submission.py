@@ -235,15 +235,15 @@ def read_submission(path: Path | str, *, max_bytes: int = MAX_BYTES, max_cells: 
                     max_depth: int = MAX_DEPTH) -> nbformat.NotebookNode:
     """Read a submitted notebook, refusing anything that is not a sane notebook.
 
-    See :func:`read_notebook_bytes` for how the file is read and
+    See :func:`read_submitted_file` for how the file is read and
     :func:`parse_submission` for the rest. Raises :class:`SubmissionError`.
     """
-    data, _ = read_notebook_bytes(path, max_bytes=max_bytes)
+    data, _ = read_submitted_file(path, max_bytes=max_bytes)
     return parse_submission(data, name=_shown(Path(path).name), max_bytes=max_bytes, max_cells=max_cells, max_depth=max_depth)
 
 
-def read_notebook_bytes(path: Path | str, *, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
-    """The bytes of a submitted file, and its status as it was while they were read.
+def read_submitted_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
+    """The bytes of a submitted file (a notebook, its timestamp.txt...), and its status as it was while they were read.
 
     Only a regular file is read: not a link (it could point to the
     instructor's source, hidden tests and all), not a device or a pipe (they
