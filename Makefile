@@ -1,20 +1,23 @@
-# Jisr: two commands do everything on a fresh machine with Python 3.11.
+# Jisr: two commands do everything on a fresh machine with Python 3.11 or newer
+# (3.11 preferred: torch's CPU wheel for the designers' extra is on disk for it).
 #   make book   set up, build the book in ar/fr/en, serve it at http://127.0.0.1:8000
 #   make test   set up, then run the whole test suite
+#   make wheel  the learner's installable package, with the courses and data sets, in dist/
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test setup system-deps check bench clean
+.PHONY: book test setup system-deps check bench clean wheel bundle
 
 setup: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml requirements/constraints.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Jisr needs Python 3.11, found " + sys.version' 
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Jisr needs Python 3.11 or newer, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
+	# developers get every extra: designer (torch), book, teacher, test.
 	# torch is pinned to the CPU build (torch==2.13.0); an unpinned torch would pull a multi-GB CUDA build
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e ".[test]"
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e ".[designer,book,teacher,test]"
 	touch $(INSTALLED)
 
 # Debian packages the tests need, installed when absent: Chromium and its driver for the
@@ -39,5 +42,30 @@ check: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
+# The learner's wheel: the package plus a copy of the courses and data sets in
+# src/jisr/_bundle (a build product, gitignored). Hidden tests (grading.yml), the
+# data generators and the authors' style sheets stay out of it.
+BUNDLE := src/jisr/_bundle
+
+bundle:
+	rm -rf $(BUNDLE)
+	mkdir -p $(BUNDLE)/courses $(BUNDLE)/datasets/fonts
+	cp courses/glossary.yml $(BUNDLE)/courses/
+	cd courses && for lesson in */*/lesson.md; do \
+	  dir=$$(dirname $$lesson); mkdir -p ../$(BUNDLE)/courses/$$dir/locales; \
+	  cp $$dir/lesson.md ../$(BUNDLE)/courses/$$dir/; \
+	  if [ -f $$dir/exercises.yml ]; then cp $$dir/exercises.yml ../$(BUNDLE)/courses/$$dir/; fi; \
+	  cp $$dir/locales/*.po ../$(BUNDLE)/courses/$$dir/locales/ 2>/dev/null || true; \
+	done
+	cp datasets/*.csv datasets/*.md $(BUNDLE)/datasets/
+	cp datasets/fonts/* $(BUNDLE)/datasets/fonts/
+	@! find $(BUNDLE) -name grading.yml | grep . || { echo "grading.yml must not ship" >&2; exit 1; }
+
+wheel: bundle
+	rm -rf build dist/jisr-*.whl
+	$(or $(wildcard $(BIN)/pip),$(PYTHON) -m pip) wheel --quiet --no-deps --wheel-dir dist .
+	rm -rf build
+	@ls -l dist/jisr-*.whl
+
 clean:
-	rm -rf _build
+	rm -rf _build build dist $(BUNDLE)
