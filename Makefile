@@ -46,6 +46,8 @@ bench: setup
 # src/jisr/_bundle (a build product, gitignored). Hidden tests (grading.yml), the
 # data generators and the authors' style sheets stay out of it.
 BUNDLE := src/jisr/_bundle
+# WHEEL_FLAGS=--no-build-isolation builds with the venv's setuptools (offline, as the tests do)
+WHEEL_FLAGS ?=
 
 bundle:
 	rm -rf $(BUNDLE)
@@ -63,7 +65,7 @@ bundle:
 
 wheel: bundle
 	rm -rf build dist/jisr-*.whl
-	$(or $(wildcard $(BIN)/pip),$(PYTHON) -m pip) wheel --quiet --no-deps --wheel-dir dist .
+	$(or $(wildcard $(BIN)/pip),$(PYTHON) -m pip) wheel --quiet --no-deps $(WHEEL_FLAGS) --wheel-dir dist .
 	rm -rf build
 	@ls -l dist/jisr-*.whl
 

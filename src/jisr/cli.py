@@ -193,6 +193,9 @@ def parser(t: Translator) -> argparse.ArgumentParser:
     s.add_argument("--db-url", help=t(N_("the gradebook's database URL (default: the course's nbgrader_config.py, else gradebook.db in the course)")))
     s.add_argument("--no-feedback", action="store_true", help=t(N_("do not write feedback pages for students")))
     s.set_defaults(func=cmd_grade)
+    from .lab import add_parser as add_lab_parser  # the learner's `jisr lab`
+
+    add_lab_parser(sub, t)
     return p
 
 

@@ -28,6 +28,7 @@ import nbformat
 
 from .i18n import LANG_MARKER, Message, N_, Translator
 from .languages import LANGUAGES
+from .notebook_guard import guard_import
 from .source import LessonSource, translate_markdown
 
 TARGETS = ("book", "learner", "nbgrader")
@@ -181,6 +182,9 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
                 setup_done = True
         else:
             code = strip_solutions(code)
+            if target == "learner":
+                # opened without jisr installed, the notebook says what to do in its language (jisr.notebook_guard)
+                code = guard_import(code, t, language)
         nb.cells.append(nbformat.v4.new_code_cell(code, metadata=metadata))
     nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_keypoints(lesson, t))))
     for number, cell in enumerate(nb.cells):

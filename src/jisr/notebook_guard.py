@@ -1,0 +1,76 @@
+"""A learner notebook opened where ``jisr`` is not installed says what to do.
+
+The first ``import jisr`` of a learner notebook is wrapped in a guard: when the
+package is missing, the cell shows a few lines in the notebook's language (the
+commands to install the course and open it, and the page that explains them)
+instead of a traceback, and "Run all" stops there instead of failing in every
+later cell. The text is written at render time, so it needs nothing installed.
+
+>>> from jisr.i18n import Translator
+>>> code = guard_import("import jisr\\nlesson = jisr.start_lesson('x')", Translator("en"), "en")
+>>> code.splitlines()[0]
+'try:'
+>>> "lesson = jisr.start_lesson('x')" in code
+True
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .i18n import Message, N_, Translator
+
+WIDTH = 48
+"""Lines of the message fit the lesson code width (60) once indented and quoted."""
+
+_IMPORT = re.compile(r"^import jisr[ \t]*$", re.M)
+
+
+def wheel_name() -> str:
+    """The file name of this version's wheel, as the offline kit and teachers hand it out."""
+    from . import __version__
+
+    return f"jisr-{__version__}-py3-none-any.whl"
+
+
+def missing_message(t: Translator, language: str) -> list[str]:
+    """The lines shown when ``jisr`` cannot be imported, in ``t``'s language."""
+    wheel = wheel_name()
+    paragraphs = [
+        Message(N_("This notebook needs the course package jisr, which is not installed here.")).format(t),
+        Message(N_("Install it once: open a terminal (on Windows, the Command Prompt) in the folder that holds the file {wheel}, and type:"),
+                {"wheel": wheel}).format(t),
+        f"    py -m pip install {wheel}",
+        Message(N_("(on macOS or Linux: python3 -m pip install {wheel})"), {"wheel": wheel}).format(t),
+        Message(N_("Then open the lessons with:")).format(t),
+        f"    jisr lab --lang {language}",
+        Message(N_("The page “Run the lessons” of the course book explains each step and where to get the file.")).format(t),
+    ]
+    lines: list[str] = []
+    for text in paragraphs:
+        # commands stay on one line: a learner copies them as they are
+        lines += [text] if text.startswith("    ") else textwrap.wrap(text, WIDTH)
+    return lines
+
+
+def guard_import(code: str, t: Translator, language: str) -> str:
+    """Wrap the first ``import jisr`` line of ``code`` in the guard; other code is unchanged."""
+    if not _IMPORT.search(code):
+        return code
+    lines = "\n".join(f"        {line!r}," for line in missing_message(t, language))
+    guard = (
+        "try:\n"
+        "    import jisr\n"
+        "except ModuleNotFoundError:\n"
+        "    message = [\n"
+        f"{lines}\n"
+        "    ]\n"
+        "\n"
+        "    class JisrMissing(Exception):\n"
+        "        def _render_traceback_(self):\n"
+        "            return message  # shown instead of a traceback\n"
+        "\n"
+        "    raise JisrMissing() from None"
+    )
+    return _IMPORT.sub(lambda _: guard, code, count=1)
