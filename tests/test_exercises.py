@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jisr.exercises import Exercise, Outcome, evaluate
+from jisr.exercises import Exercise, Outcome, evaluate, mistake_message
 from jisr.i18n import Translator
 from jisr.languages import LANGUAGES
 from jisr.render import lesson_translator, strip_solutions
@@ -74,7 +74,7 @@ def test_known_mistakes_get_their_own_feedback(lesson, qid: str, language: str) 
         result = evaluate(spec, namespace)
         assert result.outcome is Outcome.INCORRECT, mistake["name"]
         shown = [m.format(t) for m in result.messages]
-        assert t(mistake["message"]) in shown
+        assert t(mistake_message(mistake)) in shown
     for diagnosis in spec.get("diagnoses", []):
         result = evaluate(spec, {spec["target"]: diagnosis["value"]})
         assert result.outcome is Outcome.INCORRECT
@@ -129,8 +129,9 @@ def test_a_raising_function_is_reported_not_raised() -> None:
     result = evaluate(spec, {"f": lambda x: 1 / 0})
     assert result.outcome is Outcome.INCORRECT
     assert "ZeroDivisionError" in result.messages[0].format(Translator("en"))
-    result = evaluate(spec, {"f": lambda x: x.append(3) or 0.5})  # mutating the input cannot break later cases
-    assert result.outcome is Outcome.CORRECT
+    result = evaluate(spec, {"f": lambda x: x.append(3) or 0.5})  # a function that changes its input is told so
+    assert result.outcome is Outcome.INCORRECT
+    assert "changes the lists" in result.messages[0].format(Translator("en"))
 
 
 def test_decimal_comma_gets_a_specific_message() -> None:

@@ -12,7 +12,8 @@ LESSONS = find_lessons()
 
 
 def code_cells(nb) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code"]
+    # the parameters cell holds settings, among them the notebook's language (jisr.render.declare_language)
+    return [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -18,8 +18,50 @@ Kinds of exercise:
     results, a ``tolerance``, and ``mistakes``: wrong implementations whose
     output, when the learner's matches it, explains what went wrong.
 
-Values are compared only after conversion to plain Python numbers or strings,
-so an object that claims to equal everything earns nothing.
+Fields of a spec (``exercises.yml``; also in ``courses/README-exercises.md``)
+----------------------------------------------------------------------------
+``kind``, ``target``
+    as above; ``target`` is the variable or function name the learner defines.
+``graded: true``, ``points``
+    graded by the sandboxed grader (any kind: choice and number too, from the
+    plain value of ``target``); the learner never sees its solution.
+``tracks: [users, designers, decision-makers]``
+    the tracks the exercise counts for; shown with every check, in the
+    notebook's language. ``jisr check`` refuses a ``function`` exercise that
+    counts for ``users`` (that track never writes code).
+``objectives: [id, ...]``
+    ids of the lesson's objectives (front matter ``objectives:`` entries written
+    ``{id: ..., text: ...}``) that this exercise practises. ``jisr check`` fails
+    an objective that no exercise practises, and an unknown id.
+``cases``
+    visible cases: ``{args: [...], expected: ...}``; shown in feedback.
+``probes``
+    more visible cases, run by every check and by the grader, chosen to expose
+    order, identity and mutation mistakes (lists in different orders, repeated
+    labels, words of several letters so that ``is`` fails). Feedback on a probe
+    shows its call, like a case. They live in exercises.yml: never hidden ones.
+``mistakes``
+    ``{name, code, message}``: a wrong implementation. Its message is shown only
+    when the learner's outputs equal the mistake's on **every** case and probe.
+    Well-known names have a built-in, translated message, so ``message`` may be
+    left out: ``return-in-loop`` (give the code of the function with ``return``
+    indented inside the loop). Detected with no spec at all: ``print`` instead
+    of ``return`` (returns None and printed something), a rounded result (the
+    expected values rounded), a function that changes its inputs (each call
+    gets fresh copies, compared afterwards; the grader does the same), an
+    error, a call running longer than ``time_limit`` seconds (default 5).
+``hints``
+    a ladder: idea, then narrower, then code with blanks (``___``). For a graded
+    exercise no hint may contain a complete line of the solution: ``jisr
+    check`` fails it.
+``solution``
+    ``{code, explanation}`` for self-check exercises only.
+
+Numbers in prose a learner reads (cost report, sentences printed by lesson
+code) go through :meth:`jisr.i18n.Translator.number` (``tr.number(x, 2)`` or
+``lesson.num(x, 2)``): decimal comma in French and in Moroccan Arabic. Values
+quoted from Python (a learner's answer, the ``repr`` of a result) stay as
+Python writes them, since that is what the learner types.
 
 Examples
 --------
@@ -36,8 +78,15 @@ from __future__ import annotations
 
 import copy
 import html
+import io
 import math
 import numbers
+import re
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -52,6 +101,7 @@ class Outcome(str, Enum):
     CORRECT = "correct"
     INCORRECT = "incorrect"
     NOT_ATTEMPTED = "not-attempted"
+    NOT_RUN = "not-run"  # the cell that defines the answer failed: the old value is not judged
     UNCHECKABLE = "uncheckable"  # the spec itself is wrong: a bug for the authors
 
 
@@ -156,6 +206,8 @@ def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool,
     for diagnosis in spec.get("diagnoses", []):
         if _close(number, float(diagnosis["value"]), float(diagnosis.get("tolerance", tolerance))):
             return Evaluation(Outcome.INCORRECT, [Message(diagnosis["message"])], 0, 1)
+    if _rounded_to(number, float(spec["expected"])):
+        return Evaluation(Outcome.INCORRECT, [Message(ROUNDED_NUMBER)], 0, 1)
     return Evaluation(Outcome.INCORRECT, [Message(N_("Not yet: {value} is not the expected answer. A hint may help: run `{qid}.hint()`."), {"value": f"{number:g}", "qid": qid})], 0, 1)
 
 
@@ -184,72 +236,313 @@ def _results_match(got: Any, expected: Any, tolerance: float) -> bool:
     raise SpecError(f"unsupported expected value {expected!r}")
 
 
-def _call(function: Any, args: list[Any]) -> tuple[str, Any]:
-    """Call the learner's function on a deep copy of ``args``; never let it raise."""
+def fresh_copy(value: Any) -> Any:
+    """A deep copy of plain data whose strings are new objects.
+
+    Words are rebuilt at run time so that two equal words are two objects, as
+    they are in real data: a function comparing with ``is`` instead of ``==``
+    then fails here as it fails in the grader (one-letter strings are shared by
+    Python itself, so probes use longer words).
+
+    >>> a = fresh_copy(["Mejhoul", "Mejhoul"])
+    >>> a == ["Mejhoul", "Mejhoul"], a[0] is a[1]
+    (True, False)
+    """
+    kind = type(value)
+    if kind is str:
+        return "".join(list(value)) if len(value) > 1 else value
+    if kind is list:
+        return [fresh_copy(v) for v in value]
+    if kind is tuple:
+        return tuple(fresh_copy(v) for v in value)
+    if kind is dict:
+        return {k: fresh_copy(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """True when ``a`` and ``b`` are the same plain data, type for type (no ``__eq__`` trusted).
+
+    >>> same_data([1, "a"], [1, "a"]), same_data([1], [1.0]), same_data([[1, 2]], [[2, 1]])
+    (True, False, False)
+    """
+    if type(a) is not type(b):
+        return False
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return list(a) == list(b) and all(same_data(a[k], b[k]) for k in a)
+    if type(a) is float and math.isnan(a):
+        return math.isnan(b)
+    if a is None or type(a) in (str, int, float, bool):
+        return bool(a == b)
+    return False
+
+
+class TimeLimit(BaseException):
+    """Raised inside a learner's function that runs too long (a BaseException, so
+    that ``except Exception`` in the learner's code does not swallow it)."""
+
+
+DEFAULT_TIME_LIMIT = 5.0
+"""Seconds one call of a learner's function may take before the check stops it."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[list[bool]]:
+    """Stop the code inside after ``seconds`` by raising :class:`TimeLimit` in it.
+
+    On Linux and macOS a timer signal (``setitimer``) interrupts the main
+    thread, which is where a Jupyter kernel runs cells; it fires again every
+    half second, so a bare ``except:`` in a loop cannot keep it out. Elsewhere
+    (Windows) a timer thread interrupts the main thread as Ctrl+C would. The
+    yielded list becomes ``[True]`` once the limit was hit.
+    """
+    fired: list[bool] = []
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield fired  # signals only reach the main thread: no limit elsewhere
+        return
+    armed = [True]
+    if hasattr(signal, "setitimer"):
+        def on_alarm(signum: int, frame: Any) -> None:
+            if armed[0]:
+                fired[:] = [True]
+                raise TimeLimit()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+        try:
+            yield fired
+        except KeyboardInterrupt:
+            raise
+        finally:
+            armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    import _thread
+
+    done = threading.Event()
+
+    def interrupt() -> None:
+        while not done.wait(seconds if not fired else 0.5):
+            fired[:] = [True]
+            _thread.interrupt_main()
+
+    timer = threading.Thread(target=interrupt, daemon=True)
+    timer.start()
     try:
-        return "ok", function(*copy.deepcopy(args))
+        yield fired
+    except KeyboardInterrupt:
+        if not fired:
+            raise  # the learner's own Ctrl+C or interrupt button
+        raise TimeLimit() from None
+    finally:
+        done.set()
+        timer.join()
+
+
+class _Tee(io.TextIOBase):
+    """Record what the learner's function prints while still showing it."""
+
+    def __init__(self, shown: Any) -> None:
+        self.shown, self.kept = shown, io.StringIO()
+
+    def write(self, text: str) -> int:
+        self.kept.write(text)
+        return self.shown.write(text)
+
+    def flush(self) -> None:
+        self.shown.flush()
+
+
+@dataclass
+class Run:
+    """What one call of the learner's function did."""
+
+    status: str  # ok, error, not-implemented, timeout
+    value: Any = None
+    error: str = ""
+    changed: list[int] = field(default_factory=list)  # positions of the arguments it changed
+    after: list[Any] = field(default_factory=list)  # the arguments after the call
+    printed: str = ""
+
+
+def run_case(function: Any, args: list[Any], seconds: float | None = DEFAULT_TIME_LIMIT) -> Run:
+    """Call ``function`` on fresh copies of ``args``; never let it raise; note what it changed."""
+    given = fresh_copy(list(args))
+    tee = _Tee(sys.stdout)
+    saved = sys.stdout
+    run = Run("ok")
+    try:
+        sys.stdout = tee
+        with time_limit(seconds) as fired:
+            run.value = function(*given)
+        if fired:
+            run.status = "timeout"  # it swallowed the first interruptions
+    except TimeLimit:
+        run.status = "timeout"
     except NotImplementedError:
-        return "not-implemented", None
+        run.status = "not-implemented"
     except Exception as err:  # the learner's code may raise anything
-        return "error", f"{type(err).__name__}: {err}"
+        run.status, run.error = "error", f"{type(err).__name__}: {err}"
+    finally:
+        sys.stdout = saved
+    run.printed = tee.kept.getvalue()
+    run.after = given
+    run.changed = [i for i, (before, now) in enumerate(zip(args, given)) if not same_data(before, now)]
+    return run
+
+
+def case_passes(run: Run, expected: Any, tolerance: float) -> bool:
+    """A case passes when the call returned the expected value and left its arguments alone."""
+    if run.status != "ok" or run.changed:
+        return False
+    try:
+        return _results_match(run.value, expected, tolerance)
+    except SpecError:
+        return False
+
+
+def function_cases(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cases every check runs: the visible ``cases``, then the ``probes``."""
+    return list(spec.get("cases", [])) + list(spec.get("probes", []))
+
+
+def _call_text(name: str, args: list[Any]) -> str:
+    return f"{name}({', '.join(repr(a) for a in args)})"
 
 
 def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, Any]] | None, hidden: bool, qid: str) -> Evaluation:
     name = spec["target"]
     if not callable(value):
         return Evaluation(Outcome.INCORRECT, [Message(N_("`{name}` should be a function (written with `def`), but it holds a value of type {type}."), {"name": name, "type": _type_name(value)})], 0, 1)
-    cases = spec.get("cases", []) if cases is None else cases
+    cases = function_cases(spec) if cases is None else cases
     tolerance = float(spec.get("tolerance", 1e-6))
-    passed, failures = 0, []
+    seconds = float(spec.get("time_limit", DEFAULT_TIME_LIMIT))
+    runs: list[Run] = []
     for case in cases:
-        args = list(case["args"])
-        status, got = _call(value, args)
-        if status == "not-implemented":
+        run = run_case(value, list(case["args"]), seconds)
+        if run.status == "not-implemented":
             return Evaluation(Outcome.NOT_ATTEMPTED, [Message(N_("You have not written this function yet: replace `raise NotImplementedError()` with your code."))], 0, len(cases))
-        if status == "ok" and _results_match(got, case["expected"], tolerance):
-            passed += 1
-            continue
-        failures.append((case, status, got))
-    if not failures:
+        if run.status == "timeout":
+            # later cases would loop too: stop here, kindly
+            return Evaluation(Outcome.INCORRECT, [Message(
+                N_("I stopped your function after {seconds} seconds: it was still running. Look for a loop that never ends, for example a `while` whose condition stays true."),
+                {"seconds": f"{seconds:g}"})], 0, len(cases))
+        runs.append(run)
+    passed = sum(case_passes(run, case["expected"], tolerance) for run, case in zip(runs, cases))
+    if passed == len(cases):
         return Evaluation(Outcome.CORRECT, [Message(N_("Correct! Your function passed the test."), plural=N_("Correct! Your function passed all {n} tests."), n=passed, params={"n": passed})], passed, len(cases))
-    case, status, got = failures[0]
-    call = f"{name}({', '.join(repr(a) for a in case['args'])})"
-    messages: list[Message] = []
-    if status == "error":
-        messages.append(Message(N_("Your function stopped with an error: {error}"), {"error": got}) if not hidden
-                        else Message(N_("Your function stopped with an error on a hidden test.")))
-    elif got is None:
-        messages.append(Message(N_("Your function returns nothing (None). Did you forget `return`?")))
-    else:
-        diagnosis = _diagnose(spec, case, got, tolerance)
-        if diagnosis is not None:
-            messages.append(diagnosis)
-        elif hidden:
-            messages.append(Message(N_("Your function gives a wrong result on a hidden test. Try it on other inputs: several labels, a single prediction, all correct, all wrong.")))
-        else:
-            messages.append(Message(N_("For `{call}` your function returned {got}, but {expected} was expected."),
-                                    {"call": call, "got": repr(got), "expected": repr(case["expected"])}))
+    messages = _explain(spec, cases, runs, hidden, tolerance)
     messages.append(Message(N_("{passed} test out of {total} passed."), plural=N_("{passed} tests out of {total} passed."), n=passed,
                             params={"passed": passed, "total": len(cases)}))
     return Evaluation(Outcome.INCORRECT, messages, passed, len(cases))
 
 
-def _diagnose(spec: dict[str, Any], case: dict[str, Any], got: Any, tolerance: float) -> Message | None:
-    """Match the learner's result against known wrong implementations."""
+def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float) -> list[Message]:
+    """What best explains the failures, most certain first: an error; a known
+    mistake matched on every case; then, on its own line, changed inputs."""
+    name = spec["target"]
+    errors = [(case, run) for case, run in zip(cases, runs) if run.status == "error"]
+    if errors:
+        return [Message(N_("Your function stopped with an error on a hidden test.")) if hidden
+                else Message(N_("Your function stopped with an error: {error}"), {"error": errors[0][1].error})]
+    messages = []
+    mistake = _matching_mistake(spec, cases, runs, tolerance)
+    if mistake is not None:
+        messages.append(mistake)
+    changed = [(case, run) for case, run in zip(cases, runs) if run.changed]
+    if changed:
+        case, run = changed[0]
+        position = run.changed[0]
+        messages.append(
+            Message(N_("Your function changes the lists it is given. Other cells still need them as they were: compare them without sorting, changing or emptying them."))
+            if hidden else
+            Message(N_("Your function changes the lists it is given: after `{call}`, argument {position} became {after}. Other cells still need them as they were: compare them without sorting, changing or emptying them."),
+                    {"call": _call_text(name, case["args"]), "position": position + 1, "after": repr(run.after[position])}))
+    return messages or [_wrong_result(spec, cases, runs, hidden, tolerance)]
+
+
+def _wrong_result(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float) -> Message:
+    """Why the results are wrong when no known mistake explains them."""
+    name = spec["target"]
+    if all(run.value is None for run in runs):
+        if any(run.printed.strip() for run in runs):
+            return Message(N_("Your function prints its result but does not return it, so nothing comes back to the code that called it. Replace `print(...)` with `return ...`."))
+        return Message(N_("Your function returns nothing (None). Did you forget `return`?"))
+    if _rounded(cases, runs, tolerance):
+        return Message(ROUNDED_FUNCTION)
+    if hidden:
+        return Message(N_("Your function gives a wrong result on a hidden test. Try it on other inputs: several labels, a single prediction, all correct, all wrong."))
+    for case, run in zip(cases, runs):
+        if not case_passes(run, case["expected"], tolerance):
+            return Message(N_("For `{call}` your function returned {got}, but {expected} was expected."),
+                           {"call": _call_text(name, case["args"]), "got": repr(run.value), "expected": repr(case["expected"])})
+    raise AssertionError("unreachable: some case failed")
+
+
+BUILTIN_MISTAKES = {
+    "return-in-loop": N_("Your function stops at the first item: its `return` is inside the loop, so the loop never reaches the second item. Move `return` to the left, level with `for`, so that it runs after the loop has finished."),
+}
+"""Messages for mistakes every function exercise meets; a spec names one and gives its code."""
+
+ROUNDED_FUNCTION = N_("Your result is rounded. Return the value as Python computes it, without `round()`: the check already allows for tiny differences.")
+ROUNDED_NUMBER = N_("Your number looks rounded. Write the calculation itself (for example a division) so that Python keeps every decimal: the check already allows for tiny differences.")
+
+
+def mistake_message(mistake: dict[str, Any]) -> str | None:
+    """The message of a spec's mistake: its own, or the built-in one for a well-known name."""
+    return mistake.get("message") or BUILTIN_MISTAKES.get(str(mistake.get("name", "")))
+
+
+def _matching_mistake(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], tolerance: float) -> Message | None:
+    """The first mistake whose outputs equal the learner's on every case (never on some only)."""
+    if any(run.status != "ok" for run in runs):
+        return None
     for mistake in spec.get("mistakes", []):
-        if "message" not in mistake:
+        message = mistake_message(mistake)
+        if message is None:
             continue
         namespace: dict[str, Any] = {}
         exec(compile(mistake["code"], f"<mistake {mistake.get('name', '')}>", "exec"), namespace)  # noqa: S102 - course-authored code
-        status, wrong = _call(namespace[spec["target"]], list(case["args"]))
-        if status != "ok" or wrong is None:
-            continue
-        try:
-            if _results_match(got, wrong, tolerance):
-                return Message(mistake["message"])
-        except SpecError:
-            continue  # the mistake returns a kind of value we do not compare
+        wrong_function = namespace[spec["target"]]
+        matches = True
+        for case, run in zip(cases, runs):
+            wrong = run_case(wrong_function, list(case["args"]), None)
+            try:
+                matches = wrong.status == "ok" and wrong.value is not None and _results_match(run.value, wrong.value, tolerance)
+            except SpecError:
+                matches = False  # the mistake returns a kind of value we do not compare
+            if not matches:
+                break
+        if matches:
+            return Message(message)
     return None
+
+
+def _rounded_to(value: float, expected: float) -> bool:
+    """True when ``value`` is ``expected`` rounded to 1-6 decimals (and not ``expected`` itself)."""
+    return any(abs(value - round(expected, k)) < 1e-9 for k in range(1, 7)) and abs(value - expected) > 1e-12
+
+
+def _rounded(cases: list[dict[str, Any]], runs: list[Run], tolerance: float) -> bool:
+    """Every wrong number is the expected one rounded: the learner rounded."""
+    wrong = 0
+    for case, run in zip(cases, runs):
+        expected = case["expected"]
+        if isinstance(expected, bool) or not isinstance(expected, numbers.Real):
+            return False
+        try:
+            got = as_number(run.value)
+        except _NotANumber:
+            return False
+        if _close(got, float(expected), tolerance):
+            continue
+        if not _rounded_to(got, float(expected)):
+            return False
+        wrong += 1
+    return wrong > 0
 
 
 _EVALUATORS = {"choice": _evaluate_choice, "number": _evaluate_number, "function": _evaluate_function}
@@ -261,10 +554,11 @@ _TITLES = {
     Outcome.CORRECT: N_("Correct"),
     Outcome.INCORRECT: N_("Not yet"),
     Outcome.NOT_ATTEMPTED: N_("Not attempted yet"),
+    Outcome.NOT_RUN: N_("The cell did not run"),
     Outcome.UNCHECKABLE: N_("Cannot check"),
 }
-_COLOURS = {Outcome.CORRECT: "#1a7f37", Outcome.INCORRECT: "#b35900", Outcome.NOT_ATTEMPTED: "#555", Outcome.UNCHECKABLE: "#b00020"}
-_ICONS = {Outcome.CORRECT: "✔", Outcome.INCORRECT: "✘", Outcome.NOT_ATTEMPTED: "…", Outcome.UNCHECKABLE: "!"}
+_COLOURS = {Outcome.CORRECT: "#1a7f37", Outcome.INCORRECT: "#b35900", Outcome.NOT_ATTEMPTED: "#555", Outcome.NOT_RUN: "#b35900", Outcome.UNCHECKABLE: "#b00020"}
+_ICONS = {Outcome.CORRECT: "✔", Outcome.INCORRECT: "✘", Outcome.NOT_ATTEMPTED: "…", Outcome.NOT_RUN: "✘", Outcome.UNCHECKABLE: "!"}
 
 
 @dataclass
@@ -316,6 +610,63 @@ def _inline_code(text: str) -> str:
 
 # --------------------------------------------------------------------------- the learner's handle
 
+TRACKS = {"users": N_("users"), "designers": N_("designers"), "decision-makers": N_("decision-makers")}
+"""The course's tracks, as exercises name them in ``tracks:``, and their names for learners."""
+
+
+def tracks_message(spec: dict[str, Any], translator: Translator) -> Message | None:
+    """"This exercise counts for the tracks: ..." in the learner's language, or None."""
+    names = [translator.gettext(TRACKS[t]) for t in spec.get("tracks", []) if t in TRACKS]
+    if not names:
+        return None
+    separator = "، " if translator.language == "ar" else ", "
+    return Message(N_("This exercise counts for: {tracks}."), {"tracks": separator.join(names)})
+
+
+def defines(source: str, name: str) -> bool:
+    """True when a cell's source assigns or defines ``name`` at its top level.
+
+    Read with a pattern, not a parser, because a cell with a SyntaxError must count.
+
+    >>> defines("def accuracy(a, b):\n    return 1", "accuracy"), defines("x = accuracy(a, b)", "accuracy")
+    (True, False)
+    """
+    pattern = rf"^(?:def[ \t]+{re.escape(name)}\b|{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=))"
+    return re.search(pattern, source, re.M) is not None
+
+
+class CellWatch:
+    """Which answers were last defined by a cell that failed to run.
+
+    Attached to IPython's ``post_run_cell`` event by :func:`jisr.start_lesson`:
+    after a cell that defines an exercise's target fails (a SyntaxError before it
+    runs, or any error while it runs), checking that exercise says so instead of
+    judging the value an older run left behind. A later cell that defines it
+    and runs clears the mark.
+    """
+
+    def __init__(self, targets: set[str]) -> None:
+        self.targets = set(targets)
+        self.failed: set[str] = set()
+
+    def after_cell(self, result: Any) -> None:
+        source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
+        failed = result.error_before_exec is not None or result.error_in_exec is not None
+        for target in self.targets:
+            if defines(source, target):
+                if failed:
+                    self.failed.add(target)
+                else:
+                    self.failed.discard(target)
+
+    def attach(self, shell: Any) -> None:
+        """Listen to ``shell``; a lesson started again replaces the previous watch."""
+        callbacks = shell.events.callbacks["post_run_cell"]
+        for callback in list(callbacks):
+            if isinstance(getattr(callback, "__self__", None), CellWatch):
+                shell.events.unregister("post_run_cell", callback)
+        shell.events.register("post_run_cell", self.after_cell)
+
 
 class Exercise:
     """One exercise in a learner's notebook: ``check()``, ``hint()``, ``solution()``.
@@ -324,10 +675,11 @@ class Exercise:
     one is passed explicitly.
     """
 
-    def __init__(self, qid: str, spec: dict[str, Any], translator: Translator) -> None:
+    def __init__(self, qid: str, spec: dict[str, Any], translator: Translator, watch: CellWatch | None = None) -> None:
         self.qid = qid
         self.spec = spec
         self.translator = translator
+        self.watch = watch
         self._hints_shown = 0
         self.last: Evaluation | None = None
 
@@ -358,7 +710,18 @@ class Exercise:
 
     def check(self, namespace: dict[str, Any] | None = None) -> Feedback:
         """Check your answer and explain what is right or what to look at next."""
-        return self._feedback(evaluate(self.spec, self._namespace(namespace), qid=self.qid))
+        namespace = self._namespace(namespace)
+        target = self.spec.get("target")
+        if self.watch is not None and target in self.watch.failed:
+            evaluation = Evaluation(Outcome.NOT_RUN, [Message(
+                N_("The cell where you define `{name}` stopped with an error, so your answer as it is now has not run. "
+                   "Fix the error (the last line of the red message says what it is), run that cell again, then check."),
+                {"name": target})])
+        else:
+            evaluation = evaluate(self.spec, namespace, qid=self.qid)
+        self.last = evaluation
+        tracks = tracks_message(self.spec, self.translator)
+        return Feedback.make(evaluation.outcome, evaluation.messages + ([tracks] if tracks else []), self.translator)
 
     def assert_passes(self, cases: list[dict[str, Any]] | None = None, namespace: dict[str, Any] | None = None) -> Feedback:
         """Like :meth:`check`, but raise ``AssertionError`` unless correct (for graders).

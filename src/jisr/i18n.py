@@ -135,6 +135,34 @@ class Translator:
         """Short form of :meth:`ngettext` for notebooks."""
         return self.ngettext(singular, plural, n)
 
+    def number(self, value: float, digits: int | None = None) -> str:
+        """``value`` written for a reader of this language (see :func:`format_number`)."""
+        return format_number(value, digits, self.language)
+
+
+NUMBER_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
+"""The Babel locale that writes numbers for each language's readers in Morocco.
+
+Moroccan Arabic writing uses the digits 0-9 with a decimal comma (CLDR's
+``ar_MA``: 0,87 and 1.234,5), not the Arabic-Indic digits of the Mashriq;
+French uses a decimal comma and a narrow no-break space between thousands."""
+
+
+def format_number(value: float, digits: int | None, language: str) -> str:
+    """Write ``value`` with ``digits`` decimals (all of them kept, 0.50 stays 0,50) as
+    a reader of ``language`` expects; ``digits=None`` keeps up to three.
+
+    >>> format_number(0.8667, 3, "fr"), format_number(0.8667, 2, "ar"), format_number(1234.5, 1, "en")
+    ('0,867', '0,87', '1,234.5')
+    """
+    from babel.numbers import format_decimal
+
+    locale = NUMBER_LOCALES.get(language, "en")
+    if digits is None:
+        return format_decimal(value, locale=locale)
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=locale)
+
 
 def matplotlib_shapes_text() -> bool:
     """True when matplotlib lays text out with libraqm (3.11 and later): it joins
@@ -179,14 +207,42 @@ def _language_from_marker(start: Path) -> str | None:
     return None
 
 
-def current_language(cwd: Path | None = None) -> str:
+NOTEBOOK_LANGUAGE_VARIABLE = "lang"
+"""The variable the rendered notebook's ``parameters`` cell sets to its language.
+
+The parameters cell holds settings, not lesson code (papermill may replace
+it: ``-p lang fr``), so it is the one cell allowed to differ by language.
+Whatever runs the notebook (JupyterLab, nbconvert, papermill, VS Code), that
+cell runs first, so the notebook's own language wins."""
+
+
+def notebook_language(namespace: Mapping[str, Any] | None) -> str | None:
+    """The language a running notebook declares: its ``lang`` setting, or the
+    metadata of the file VS Code says it runs (``__vsc_ipynb_file__``)."""
+    if not namespace:
+        return None
+    code = namespace.get(NOTEBOOK_LANGUAGE_VARIABLE)
+    if isinstance(code, str) and code in LANGUAGES:
+        return code
+    path = namespace.get("__vsc_ipynb_file__")
+    if isinstance(path, str) and path.endswith(".ipynb"):
+        return _language_from_notebook(Path(path))
+    return None
+
+
+def current_language(cwd: Path | None = None, namespace: Mapping[str, Any] | None = None) -> str:
     """Find the learner's language without any code that differs by language.
 
-    In order: ``JISR_LANG``; the metadata of the notebook the kernel serves
-    (Jupyter Server puts its path in ``JPY_SESSION_NAME``); a
-    ``jisr-lang.txt`` file in the working folder or above it (rendered
-    courses, nbgrader releases and the book's sources carry one); English.
+    In order: the notebook's own setting (``lang`` in its parameters cell,
+    see :func:`notebook_language`, when ``namespace`` is the notebook's);
+    ``JISR_LANG``; the metadata of the notebook the kernel serves (Jupyter
+    Server puts its path in ``JPY_SESSION_NAME``); a ``jisr-lang.txt`` file
+    in the working folder or above it (rendered courses, nbgrader releases and
+    the book's sources carry one); English.
     """
+    declared = notebook_language(namespace)
+    if declared:
+        return declared
     env = os.environ.get("JISR_LANG", "")
     if env in LANGUAGES:
         return env

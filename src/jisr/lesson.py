@@ -17,7 +17,7 @@ import yaml
 import html
 
 from .cost import ASSUMED_CPU_WATTS, CostMeter
-from .exercises import Exercise
+from .exercises import CellWatch, Exercise
 from .frugal import limit_threads
 from .i18n import Message, N_, Translator, current_language
 from .languages import LANGUAGES, validate
@@ -27,7 +27,7 @@ from .paths import courses_dir, package_locales_dir
 class Lesson:
     """A running lesson: ``tr`` translates, ``exercise(id)`` gives a checkable exercise."""
 
-    def __init__(self, key: str, language: str, folder: Path) -> None:
+    def __init__(self, key: str, language: str, folder: Path, shell: Any = None) -> None:
         self.key = key
         self.language = validate(language)
         self.folder = folder
@@ -36,19 +36,33 @@ class Lesson:
         self._specs: dict[str, Any] = yaml.safe_load(spec_path.read_text(encoding="utf-8")) if spec_path.is_file() else {}
         self._exercises: dict[str, Exercise] = {}
         self.cost = CostMeter()
+        # a check judges the answer as it is now: cells that fail to define an answer are remembered
+        self.watch = CellWatch({spec["target"] for spec in self._specs.values() if isinstance(spec, dict) and "target" in spec})
+        if shell is not None:
+            self.watch.attach(shell)
 
     def exercise(self, qid: str) -> Exercise:
         """The exercise ``qid`` of this lesson (the same object on every call)."""
         if qid not in self._specs:
             raise KeyError(f"lesson {self.key} has no exercise {qid!r}; it has {', '.join(self._specs)}")
-        return self._exercises.setdefault(qid, Exercise(qid, self._specs[qid], self.tr))
+        return self._exercises.setdefault(qid, Exercise(qid, self._specs[qid], self.tr, self.watch))
+
+    def num(self, value: float, digits: int | None = None) -> str:
+        """``value`` written for this notebook's readers: ``lesson.num(0.8667, 2)`` is 0,87 in French.
+
+        >>> Lesson("k", "fr", Path(".")).num(0.8667, 2)
+        '0,87'
+        """
+        return self.tr.number(value, digits)
 
     def cost_message(self) -> Message:
         f = self.cost.figures()
+        number = self.tr.number
         return Message(
-            N_("This notebook ran for {seconds:.1f} s ({cpu:.1f} s of processor time) and used at most {mb:.0f} MB of memory. "
-               "At about {watts:.0f} W for a small laptop's processor, that is {wh:.3f} Wh of energy."),
-            {"seconds": f["seconds"], "cpu": f["cpu_seconds"], "mb": f["peak_mb"], "wh": f["watt_hours"], "watts": ASSUMED_CPU_WATTS},
+            N_("This notebook ran for {seconds} s ({cpu} s of processor time) and used at most {mb} MB of memory. "
+               "At about {watts} W for a small laptop's processor, that is {wh} Wh of energy."),
+            {"seconds": number(f["seconds"], 1), "cpu": number(f["cpu_seconds"], 1), "mb": number(f["peak_mb"], 0),
+             "wh": number(f["watt_hours"], 3), "watts": number(ASSUMED_CPU_WATTS, 0)},
         )
 
     def cost_report(self) -> Note:
@@ -71,14 +85,34 @@ class Note:
         return f"<p class='jisr-note' lang='{self.language}' dir='{direction}'>{html.escape(self.text)}</p>"
 
 
+def _notebook() -> tuple[Any, dict[str, Any]]:
+    """The IPython shell running this notebook (or None) and the notebook's namespace."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        shell = None
+    if shell is not None:
+        return shell, shell.user_ns
+    import inspect
+
+    frame = inspect.currentframe()
+    caller = frame.f_back.f_back if frame and frame.f_back else None  # start_lesson's caller
+    return None, dict(caller.f_globals) if caller else {}
+
+
 def start_lesson(key: str, language: str | None = None, threads: int = 1) -> Lesson:
     """Prepare a lesson notebook: language, one BLAS/torch thread, cost meter.
 
-    ``language`` is found from the notebook's surroundings when not given
-    (see :func:`jisr.i18n.current_language`).
+    ``language`` is found when not given: the notebook's own ``lang`` setting
+    (its parameters cell), then its surroundings (see
+    :func:`jisr.i18n.current_language`). In a Jupyter kernel the lesson also
+    watches cells, so that a check never judges an answer whose cell failed.
     """
     limit_threads(threads)
     folder = courses_dir() / key
     if not (folder / "lesson.md").is_file():
         raise ValueError(f"no lesson {key!r} under {courses_dir()}")
-    return Lesson(key, language or current_language(), folder)
+    shell, namespace = _notebook()
+    return Lesson(key, language or current_language(namespace=namespace), folder, shell)

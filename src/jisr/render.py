@@ -71,6 +71,22 @@ def _tag_value(cell: Any, prefix: str) -> str | None:
     return None
 
 
+def declare_language(code: str, language: str) -> str:
+    """Add the notebook's language to its parameters cell (``lang = "ar"``).
+
+    The one cell that differs by language: settings, not lesson code. It runs
+    first under any front end (JupyterLab, nbconvert, papermill), so
+    ``jisr.start_lesson`` speaks the notebook's language even where no marker
+    file or server tells it (see ``jisr.i18n.notebook_language``).
+
+    >>> declare_language("fast = False", "ar")
+    'fast = False\nlang = "ar"'
+    """
+    from .i18n import NOTEBOOK_LANGUAGE_VARIABLE
+
+    return f'{code.rstrip()}\n{NOTEBOOK_LANGUAGE_VARIABLE} = "{language}"'
+
+
 def _header(lesson: LessonSource, t: Translator, download: bool = False) -> str:
     meta = lesson.meta
     lines = [f"# {t(meta['title'])}", ""]
@@ -185,6 +201,8 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
             if target == "learner":
                 # opened without jisr installed, the notebook says what to do in its language (jisr.notebook_guard)
                 code = guard_import(code, t, language)
+        if "parameters" in _tags(cell):
+            code = declare_language(code, language)
         nb.cells.append(nbformat.v4.new_code_cell(code, metadata=metadata))
     nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_keypoints(lesson, t))))
     for number, cell in enumerate(nb.cells):
