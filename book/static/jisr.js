@@ -1,10 +1,9 @@
 /* Jisr: small fixes on top of the theme, with no library.
    1. The phone menu button: pydata-sphinx-theme binds only the first .primary-toggle
       (the hidden desktop one), so the visible button does nothing. Forward its clicks.
-   2. Interactive widgets: their renderer (~450 KB) loads only when the reader asks. */
+   2. Kernel-free interactives: range inputs that look up the model's precomputed predictions. */
 (function () {
   "use strict";
-  var here = document.currentScript ? document.currentScript.src : "";
 
   function forwardToggle(selector) {
     var toggles = document.querySelectorAll(selector);
@@ -21,31 +20,48 @@
     }
   }
 
-  function offerWidgets() {
-    var views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
-    if (!views.length || !document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]')) return;
-    var label = document.documentElement.getAttribute("data-jisr-widgets-label") || "Show the interactive tool";
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "jisr-load-widgets";
-    button.textContent = label;
-    views[0].parentNode.insertBefore(button, views[0]);
-    button.addEventListener("click", function () {
-      button.disabled = true;
-      var script = document.createElement("script");
-      script.src = new URL("../../assets/widgets/embed.js", here).href;
-      script.onload = function () {
-        window.dispatchEvent(new Event("load"));  // the renderer draws widgets on the load event
-        button.remove();
-      };
-      document.head.appendChild(script);
-    });
+  // Kernel-free interactives (jisr.interactive): the model's predictions for every position of
+  // the sliders were computed when the book was built; here we only look them up.
+  function number(value, decimals, lang) {
+    return new Intl.NumberFormat(lang, {minimumFractionDigits: decimals, maximumFractionDigits: decimals,
+                                        numberingSystem: "latn", useGrouping: false}).format(value);
+  }
+
+  function wireInteractive(box) {
+    var data = JSON.parse(box.getAttribute("data-jisr-interactive"));
+    var inputs = box.querySelectorAll("input[type=range]");
+    var said = box.querySelector(".jisr-prediction");
+    var lang = box.getAttribute("lang") || document.documentElement.lang || "en";
+    function update() {
+      var index = 0;
+      for (var i = 0; i < data.features.length; i++) {
+        var f = data.features[i];
+        var count = Math.round((f.max - f.min) / f.step) + 1;
+        var position = Math.min(count - 1, Math.max(0, Math.round((parseFloat(inputs[i].value) - f.min) / f.step)));
+        index = index * count + position;
+        inputs[i].nextElementSibling.textContent = number(f.min + position * f.step, f.decimals, lang);
+        inputs[i].setAttribute("aria-valuetext", inputs[i].nextElementSibling.textContent);
+      }
+      var code = data.predictions.charAt(index);
+      var cls = data.classes["0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".indexOf(code)];
+      said.textContent = data.message[0] + cls + data.message[1];
+    }
+    for (var i = 0; i < inputs.length; i++) {
+      inputs[i].disabled = false;
+      inputs[i].addEventListener("input", update);
+    }
+    update();
+  }
+
+  function startInteractives() {
+    var boxes = document.querySelectorAll("div.jisr-interactive[data-jisr-interactive]");
+    for (var i = 0; i < boxes.length; i++) wireInteractive(boxes[i]);
   }
 
   function start() {
     forwardToggle(".primary-toggle");
     forwardToggle(".secondary-toggle");
-    offerWidgets();
+    startInteractives();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

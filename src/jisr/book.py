@@ -14,13 +14,16 @@ The steps, in order (each a small function below):
                         for download, and a landing page.
 5. ``postprocess_html`` (inside 4, before a language goes live) right-to-left
                         for Arabic, the language switcher, lighter pages (no icon
-                        font, widgets loaded on demand).
+                        font, no widget renderer), the theme's strings and footer
+                        in the page's language (``FRAME_MESSAGES``), and the
+                        language's typography on the prose (``jisr.typography``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import re
 import shutil
@@ -38,12 +41,13 @@ from .languages import LANGUAGES, SOURCE_LANGUAGE
 from .paths import book_dir, build_dir, project_root
 from .render import lesson_translator, write_rendered
 from .source import find_lessons, translate_markdown
+from .typography import typeset_html
 
 Progress = Callable[[str], None]
 
-SITE_ASSETS = {
+SITE_ASSETS: dict[str, str] = {
     # destination under site/assets  <- source under book/node_modules
-    "widgets/embed.js": "@jupyter-widgets/html-manager/dist/embed.js",
+    # (no widget renderer: ipywidgets cannot work without a kernel; see jisr.interactive)
 }
 FONT_FILES = {
     "noto-naskh-arabic-400.woff2": "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff2",
@@ -108,9 +112,15 @@ def _book_config(language: str) -> dict[str, Any]:
     config["language"] = language
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = language
-    # the widget renderer is loaded on demand by jisr.js, not on every page
+    t = book_translator(language)
+    # ipywidgets need a kernel: the book shows the kernel-free copy of an interactive (jisr.interactive)
     sphinx["nb_ipywidgets_js"] = {}
+    sphinx["nb_mime_priority_overrides"] = [["html", "application/vnd.jupyter.widget-view+json", None],
+                                            ["html", "application/vnd.jupyter.widget-state+json", None]]
+    # docutils' French smart quotes turn the apostrophe of « l'IA » into ” : jisr.typography does it right
+    sphinx["smartquotes"] = language == "en"
     sphinx.setdefault("html_theme_options", {})
+    sphinx["html_theme_options"]["search_bar_text"] = t(N_("Search this book…"))
     if LANGUAGES[language].direction == "rtl":
         sphinx["html_theme_options"]["navigation_with_keys"] = False
     return config
@@ -293,21 +303,103 @@ def _switcher(page: str, language: str) -> str:
     return f'<nav class="jisr-langs" aria-label="{html.escape(label)}">{"".join(links)}</nav>'
 
 
+FRAME_MESSAGES = (
+    # English strings of the theme (pydata-sphinx-theme, sphinx-book-theme, Sphinx) that its own
+    # catalogs leave untranslated in French or Arabic; postprocess_html puts them in the page's language
+    N_("Skip to main content"), N_("Back to top"), N_("Table of contents"), N_("Version warning"),
+    N_("Site navigation"), N_("On this page"), N_("Main"), N_("Toggle primary sidebar"),
+    N_("Toggle secondary sidebar"), N_("Color mode"), N_("Light"), N_("Dark"), N_("System Settings"),
+    N_("previous page"), N_("next page"), N_("previous"), N_("next"), N_("Link to this heading"),
+    N_("Search"), N_("Contents"), N_("Index"), N_("Page"), N_("Print to PDF"), N_("Download this page"),
+    N_("Fullscreen mode"), N_("Source repository"), N_("Search Results"), N_("Searching"),
+)
+COPY_BUTTON_MESSAGES = {"copy": N_("Copy"), "copy_to_clipboard": N_("Copy to clipboard"),
+                        "copy_success": N_("Copied!"), "copy_failure": N_("Failed to copy")}
+_FRAME_ATTRIBUTES = ("title", "aria-label", "placeholder", "data-bs-title", "alt")
+_AUTHOR = re.compile(r'(<p class="component-author">).*?(</p>)', re.S)
+_COPYRIGHT = re.compile(r'(<p class="copyright">).*?(</p>)', re.S)
+
+
+def footer_html(language: str) -> tuple[str, str]:
+    """The footer's author line and licence line in ``language``.
+
+    Licence names never break inside ("CC BY-SA 4.0" on one line) and are
+    isolated from the surrounding direction (``<bdi>``), so Arabic text around
+    them keeps its order.
+    """
+    t = book_translator(language)
+    licence = '<bdi class="jisr-licence" dir="ltr">{}</bdi>'
+    author = html.escape(t(N_("By the Jisr authors")))
+    line = html.escape(t(N_("© 2026 the Jisr authors. Text under the {text_licence} licence, code under the {code_licence} licence.")))
+    line = line.replace("{text_licence}", licence.format("CC BY-SA 4.0")).replace("{code_licence}", licence.format("MIT"))
+    return author, line
+
+
+def translate_frame(text: str, language: str, generated: bool = False) -> str:
+    """Put the theme's remaining English strings (``FRAME_MESSAGES``) in ``language``.
+
+    Attributes (tooltips, accessible names) everywhere; text only outside the
+    article, where the lesson's own words are never touched, except on the
+    pages Sphinx writes itself (``generated``: index, search).
+    """
+    if language == SOURCE_LANGUAGE:
+        return text
+    t = book_translator(language)
+    head, found, rest = text.partition("<article")
+    article, found_end, tail = rest.partition("</article>")
+    outside = [head, tail]
+    for english in FRAME_MESSAGES:
+        translated = t(english)
+        if translated == english:
+            continue
+        escaped = html.escape(translated)
+        attributes = re.compile(r'(\b(?:' + "|".join(_FRAME_ATTRIBUTES) + r')=")' + re.escape(english) + '"')
+        words = re.compile(r"(>\s*)" + re.escape(english) + r"(\s*<)")
+        outside = [words.sub(lambda m: m.group(1) + escaped + m.group(2), part) for part in outside]
+        outside = [attributes.sub(lambda m: m.group(1) + escaped + '"', part) for part in outside]
+        article = attributes.sub(lambda m: m.group(1) + escaped + '"', article)
+        if generated:
+            article = words.sub(lambda m: m.group(1) + escaped + m.group(2), article)
+    author, line = footer_html(language)
+    tail = outside[1]
+    tail = _AUTHOR.sub(lambda m: m.group(1) + author + m.group(2), tail)
+    tail = _COPYRIGHT.sub(lambda m: m.group(1) + line + m.group(2), tail)
+    return outside[0] + found + article + found_end + tail
+
+
+def _translate_copy_button(root: Path, language: str) -> None:
+    """sphinx-copybutton knows no Arabic: give it this language's words."""
+    script = root / "_static" / "copybutton.js"
+    if language == SOURCE_LANGUAGE or not script.is_file():
+        return
+    t = book_translator(language)
+    entries = ", ".join(f"{key!r}: {json.dumps(t(msg), ensure_ascii=False)}" for key, msg in COPY_BUTTON_MESSAGES.items())
+    text = script.read_text(encoding="utf-8")
+    text = text.replace("const messages = {", f"const messages = {{\n  {language!r}: {{{entries}}},", 1)
+    script.write_text(text, encoding="utf-8")
+
+
+_WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-(?:state|view)\+json">.*?</script>\s*', re.S)
+
+
 def postprocess_html(root: Path, language: str) -> None:
-    """Finish one language's pages in ``root``: direction, switcher, lighter icons."""
+    """Finish one language's pages in ``root``: direction, switcher, lighter icons,
+    the theme's words in the page's language, and the language's typography."""
     lang = LANGUAGES[language]
     modules = book_dir() / "node_modules"
     rtl_css = _mirror_stylesheets(root, modules) if lang.direction == "rtl" else {}
-    widgets_label = html.escape(book_translator(language)(N_("Show the interactive tool")))
+    _translate_copy_button(root, language)
     for path in root.rglob("*.html"):
         page = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8")
         text = _FONTAWESOME.sub("", text)
         text = _PRELOAD_FA.sub("", text)
-        text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{lang.direction}" data-jisr-widgets-label="{widgets_label}">'
-                             if "dir=" not in m.group(1) else m.group(0), text, count=1)
+        text = _WIDGET_STATE.sub("", text)  # ipywidgets cannot run here: no dead controls, no dead weight
+        text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{lang.direction}">' if "dir=" not in m.group(1) else m.group(0), text, count=1)
         for original, mirrored in rtl_css.items():
             text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")
+        text = translate_frame(text, language, generated=page in ("genindex.html", "search.html"))
+        text = typeset_html(text, language, start="<title", end="</html>")
         switcher = _switcher(page, language)
         if '<div class="article-header-buttons">' in text:
             text = text.replace('<div class="article-header-buttons">', '<div class="article-header-buttons">' + switcher, 1)
