@@ -102,6 +102,26 @@ def _lesson_problems(lesson: LessonSource) -> list[Message]:
     return problems
 
 
+CODE_WIDTH = 60
+"""Longest line of lesson code, in characters: the width of a phone's code box."""
+
+
+def code_width_problems(lesson: LessonSource, limit: int = CODE_WIDTH) -> list[Message]:
+    """Lines of the lesson's code cells longer than ``limit`` (they would scroll sideways on a phone)."""
+    problems: list[Message] = []
+    for index, cell in enumerate(lesson.notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        for number, line in enumerate(cell.source.splitlines(), start=1):
+            if len(line) > limit:
+                problems.append(Message(
+                    N_("{path}: cell {cell}, line {line} is {length} characters long; lesson code keeps lines to {limit} "
+                       "so that it fits a phone: break it after a comma or inside brackets ({start}…)"),
+                    {"path": str(lesson.path), "cell": index + 1, "line": number, "length": len(line), "limit": limit,
+                     "start": line.strip()[:30]}))
+    return problems
+
+
 def run_check() -> Report:
     """Check every domain in every translation language, and every lesson's structure."""
     report = Report()
@@ -113,6 +133,7 @@ def run_check() -> Report:
         report.problems.append(Message(N_("two lessons share the id {id}: ids must be unique across parts"), {"id": duplicate}))
     for lesson in lessons:
         report.problems += _lesson_problems(lesson)
+        report.problems += code_width_problems(lesson)
     for domain in domains(lessons):
         for language in TRANSLATIONS:
             report.statuses.append((domain.name, catalog_status(domain.units, domain.catalog(language), language)))
