@@ -116,7 +116,7 @@ def test_normal_code_returns_output_and_files(tmp_path: Path, monkeypatch: pytes
     assert seen["env"]["COURSE"] == "jisr" and seen["env"]["HOME"] == sandbox.WORKDIR
     assert "JISR_HOST_SECRET" not in seen["env"]
     assert set(seen["env"]) == {"PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
-                                "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "COURSE", "PWD"}
+                                "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "COURSE", "PWD", "JISR_GRADER"}
     assert 0 < result.wall_seconds < SMALL.wall_seconds
 
 
@@ -660,3 +660,130 @@ def test_blocked_bwrap_raises_with_its_reason(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(SandboxUnavailable, match="No permissions to create new namespace") as excinfo:
         sandbox.run([sys.executable, "-c", "print('ran')"])
     assert "apt-get install bubblewrap" in str(excinfo.value)
+
+
+# --------------------------------------------------------------------------- the whole submission, a busy machine
+
+from jisr.autograder import cgroups  # noqa: E402
+
+def _why(result: Result) -> tuple:
+    return result.status, result.stopped_by, result.cpu_seconds, result.stdout[-500:], result.stderr[-1000:]
+
+
+needs_cgroups = pytest.mark.skipif(cgroups._layout() is None, reason="no writable control group here (the fallback is tested apart)")
+
+
+@needs_bwrap
+@needs_cgroups
+def test_memory_is_capped_for_the_whole_submission_not_per_process() -> None:
+    """Six processes of 400 MB each pass a 1 GB per-process limit; the submission's control group stops them."""
+    limits = Limits(cpu_seconds=30, wall_seconds=60, memory_mb=1024, processes=24, disk_mb=16)
+    result = py("""
+        import os, time
+        children = []
+        for _ in range(6):
+            pid = os.fork()
+            if pid == 0:
+                block = b"x" * (400 * 1024 * 1024)  # really written, not a lazy zero page
+                time.sleep(5)
+                os._exit(0)
+            children.append(pid)
+        codes = [os.waitpid(pid, 0)[1] for pid in children]
+        print("all six held 400 MB" if not any(codes) else "some were killed")
+    """, limits=limits)
+    assert result.cgroup
+    assert result.status == "memory", _why(result)
+    assert b"all six held" not in result.stdout
+
+
+@needs_bwrap
+@needs_cgroups
+def test_a_million_empty_files_are_capped() -> None:
+    """Empty files cost kernel memory (inodes) that no byte limit of the tmpfs sees; the control group counts it."""
+    limits = Limits(cpu_seconds=60, wall_seconds=120, memory_mb=256, processes=24, disk_mb=16)
+    result = py("""
+        import os
+        made = 0
+        try:
+            for made in range(900_000):
+                os.close(os.open(f"f{made}", os.O_CREAT | os.O_WRONLY, 0o644))
+            print("made", made + 1)
+        except OSError as err:
+            print("stopped", made, err)
+    """, limits=limits)
+    assert b"made 900000" not in result.stdout, _why(result)
+    assert result.status == "memory" or result.stdout.startswith(b"stopped"), _why(result)
+
+
+@needs_bwrap
+def test_processor_time_counts_every_process_of_the_submission() -> None:
+    """Four processes spinning share one processor-time budget: "too slow" is the whole submission's CPU time."""
+    limits = Limits(cpu_seconds=2, wall_seconds=60, memory_mb=256, processes=24, disk_mb=16)
+    result = py("""
+        import os
+        for _ in range(3):
+            if os.fork() == 0:
+                break
+        while True:
+            pass
+    """, limits=limits)
+    assert result.status == "timeout" and result.stopped_by == "cpu", _why(result)
+    assert result.cpu_seconds is not None and 2 <= result.cpu_seconds < 4 * 2  # stopped on the total, not 4 x 2 s
+
+
+@needs_bwrap
+def test_a_sleeper_is_stopped_by_the_wall_clock_and_says_so() -> None:
+    limits = Limits(cpu_seconds=5, wall_seconds=1.5, memory_mb=256, processes=24, disk_mb=16)
+    result = py("import time; time.sleep(1000)", limits=limits)
+    assert result.status == "timeout" and result.stopped_by == "wall" and not result.overloaded and not result.retried
+
+
+def _burners(count: int) -> list[subprocess.Popen]:
+    """Processes that keep every processor of the machine busy, as other graders would."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True) for _ in range(count)]
+
+
+@needs_bwrap
+def test_a_busy_machine_does_not_make_correct_code_too_slow() -> None:
+    """Half a second of work against a one-second wall limit, on a machine kept busy by six burners:
+    the time spent waiting for a processor is not the code's, so it finishes."""
+    limits = Limits(cpu_seconds=10, wall_seconds=1, memory_mb=256, processes=24, disk_mb=16)
+    burners = _burners(3 * (os.cpu_count() or 1))
+    try:
+        time.sleep(0.5)
+        result = py("""
+            import time
+            start = time.process_time()
+            while time.process_time() - start < 0.5:
+                pass
+            print("done")
+        """, limits=limits)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert result.status == "ok" and result.stdout == b"done\n", _why(result)
+    assert result.waited_seconds > 0  # it did wait for a processor
+
+
+def test_every_sandbox_carries_its_graders_tag() -> None:
+    result = py("import os; print(os.environ['JISR_GRADER'])")
+    assert result.stdout.decode().strip() == cgroups.grader_tag()
+
+
+@needs_bwrap
+def test_without_control_groups_the_per_process_limits_hold_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jisr.i18n import Translator
+
+    monkeypatch.setattr(cgroups, "ENABLED", False)
+    cgroups._layout.cache_clear()
+    try:
+        line = cgroups.support(64, 1024).format(Translator("en"))
+        result = py("print('still sandboxed')")
+        loop = py("while True: pass", limits=Limits(cpu_seconds=1, wall_seconds=10, memory_mb=256, processes=24, disk_mb=16))
+    finally:
+        monkeypatch.undo()
+        cgroups._layout.cache_clear()
+    assert "per process only" in line and "64 processes of 1024 MB" in line
+    assert result.status == "ok" and not result.cgroup
+    assert loop.status == "timeout" and loop.stopped_by == "cpu"

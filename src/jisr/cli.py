@@ -124,11 +124,15 @@ def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
     from .autograder import sandbox
     from .autograder.batch import grade_assignment
     from .autograder.gradebook import GradebookError
+    from .autograder.safe import visible  # every student string is shown escaped: no terminal control
 
     if not sandbox.available():
         _say(t, Message(N_("Grading refused: the sandbox cannot start here ({reason}). Student code is never run without it. Install bubblewrap (apt-get install bubblewrap); inside a container, also allow user namespaces (for example: docker run --security-opt seccomp=unconfined --security-opt apparmor=unconfined)."),
                         {"reason": sandbox.unavailable_detail() or "?"}), sys.stderr)
         return 1
+    from .autograder import cgroups
+
+    _say(t, cgroups.support(sandbox.Limits().processes, sandbox.Limits().memory_mb))  # what holds on this machine
     started = time.perf_counter()
 
     def progress(done: int, total: int, outcome) -> None:
@@ -139,9 +143,9 @@ def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
             line = Message(N_("{student}: not graded: {reason}"), {"student": outcome.student, "reason": outcome.error.format(t)}).format(t)
         else:
             line = Message(N_("{student}: {score:g} / {max:g}"), {"student": outcome.student, "score": outcome.score, "max": outcome.grade.max_score}).format(t)
-        print(f"[{bar:<20}] {done}/{total}  {line}", flush=True)
-        for problem in outcome.problems:
-            print(f"    - {problem.format(t)}", flush=True)
+        print(f"[{bar:<20}] {done}/{total}  {visible(line)}", flush=True)
+        for problem in [*outcome.problems, *getattr(outcome, "teacher_notes", [])]:
+            print(f"    - {visible(problem.format(t))}", flush=True)
 
     try:
         outcomes = grade_assignment(Path(args.course), args.assignment, workers=args.workers, db_url=args.db_url,
@@ -151,7 +155,7 @@ def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
         return 1
     _say(t, Message(N_("{n} submission graded in {seconds:.1f} s."), plural=N_("{n} submissions graded in {seconds:.1f} s."),
                     n=len(outcomes), params={"n": len(outcomes), "seconds": time.perf_counter() - started}))
-    missing = [o.student for o in outcomes if not o.recorded]
+    missing = [visible(o.student) for o in outcomes if not o.recorded]
     if missing:
         _say(t, Message(N_("{n} submission was not recorded in the gradebook ({students}); its previous state is kept. Run the same command again."),
                         plural=N_("{n} submissions were not recorded in the gradebook ({students}); their previous state is kept. Run the same command again."),

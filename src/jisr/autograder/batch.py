@@ -31,11 +31,13 @@ from ..i18n import Message, N_
 from ..source import lesson_by_key
 from . import gradebook as book
 from .grade import Grade, grade_program, graded_points
-from .intake import CHANGING, snapshot, submission_time
+from .intake import CHANGING, LINKED, released_time, snapshot, submission_time
+from .safe import is_text, visible
 from .sandbox import Limits
 from .submission import SubmissionError, build_program, parse_submission
 
 GRADER_FAULT = Message(N_("This submission could not be graded: {error}"))
+BAD_FOLDER_NAME = Message(N_("The student folder name {name} is not valid UTF-8 text, so the gradebook cannot hold it; rename the folder (for example to the student's id) and grade again."))
 FEEDBACK_FAILED = Message(N_("The feedback page could not be written ({error}); the grade is recorded."))
 
 
@@ -51,6 +53,7 @@ class Outcome:
     language: str = "en"  # the notebook's language: feedback is written in it
     timestamp: datetime | None = None  # the submission time recorded (naive UTC)
     not_recorded: Message | None = None  # why it could not be written to the gradebook, if so
+    teacher_notes: list[Message] = field(default_factory=list)  # for the teacher only, never on the student's page
 
     @property
     def score(self) -> float:
@@ -74,22 +77,22 @@ def course_language(source: nbformat.NotebookNode) -> str:
 
 
 def grade_one(source: nbformat.NotebookNode, folder: Path, assignment: str, limits: Limits,
-              previous: datetime | None = None) -> Outcome:
-    """Grade one submission folder (nothing is written anywhere)."""
+              previous: datetime | None = None, released: datetime | None = None) -> Outcome:
+    """Grade one submission folder ``<course>/submitted/<student>/<assignment>`` (nothing is written anywhere)."""
     student = folder.parent.name
     language = course_language(source)
     try:
-        taken = snapshot(folder, f"{assignment}.ipynb")
+        taken = snapshot(folder, f"{assignment}.ipynb", root=folder.parents[2])  # no link below the course
     except SubmissionError as err:
         return Outcome(student, error=err.message, language=language)
-    timestamp, time_problems = submission_time(taken.claimed, taken.arrived, previous)
+    timestamp, time_problems = submission_time(taken.claimed, taken.arrived, previous, released)
     try:
         program = build_program(source, parse_submission(taken.data, name=f"{assignment}.ipynb"))
     except SubmissionError as err:
         return Outcome(student, error=err.message, problems=time_problems, language=language, timestamp=timestamp)
     grade = grade_program(program, lesson_by_key(program.lesson), limits)
     return Outcome(student, grade=grade, problems=time_problems + list(program.problems), answers=dict(program.answers),
-                   language=language, timestamp=timestamp)
+                   language=language, timestamp=timestamp, teacher_notes=list(grade.teacher_notes))
 
 
 def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits: Limits | None = None,
@@ -108,28 +111,48 @@ def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits:
         book.retrying(lambda: book.prepare(url), busy_wait)
         todo = submissions(course, assignment)
         previous = book.retrying(lambda: book.recorded_times(url, assignment), busy_wait)
+        released = released_time(course, assignment)
         outcomes: list[Outcome] = []
+        # a folder name that is not UTF-8 text cannot be a student id: that student only is not recorded
+        for student, _ in todo:
+            if not is_text(student):
+                outcome = Outcome(student, language=course_language(source),
+                                  not_recorded=Message(BAD_FOLDER_NAME.msgid, {"name": visible(student)}))
+                outcomes.append(outcome)
+                if progress:
+                    progress(len(outcomes), len(todo), outcome)
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(grade_one, source, folder, assignment, limits or Limits(), previous.get(student)): student
-                       for student, folder in todo}
+            futures = {pool.submit(grade_one, source, folder, assignment, limits or Limits(), previous.get(student), released): student
+                       for student, folder in todo if is_text(student)}
             for future in concurrent.futures.as_completed(futures):
                 try:
                     outcome = future.result()
                 except Exception as err:  # a grader fault on one submission must not stop the batch
-                    outcome = Outcome(futures[future], error=Message(GRADER_FAULT.msgid, {"error": str(err)[:200]}),
-                                      language=course_language(source))
-                _keep(course, url, assignment, outcome, max_scores, lesson, feedback, busy_wait)
+                    # nothing is recorded (the old grade stays); the detail is for the teacher only
+                    outcome = Outcome(futures[future], language=course_language(source),
+                                      not_recorded=_fault(err))
+                try:
+                    _keep(course, url, assignment, outcome, max_scores, lesson, feedback, busy_wait)
+                except Exception as err:  # nor may a fault while recording it
+                    outcome.not_recorded = _fault(err)
                 outcomes.append(outcome)
                 if progress:
                     progress(len(outcomes), len(todo), outcome)
     return sorted(outcomes, key=lambda o: o.student)
 
 
+def _fault(err: Exception) -> Message:
+    """A grader fault, in words for the teacher (the student never sees it)."""
+    return Message(GRADER_FAULT.msgid, {"error": visible(f"{type(err).__name__}: {err}")[:300]})
+
+
 def _keep(course: Path, url: str, assignment: str, outcome: Outcome, max_scores: dict[str, float], lesson,
           feedback: bool, busy_wait: float) -> None:
     """Record one outcome, then write its feedback page; failures are reported, never raised."""
-    if outcome.error is not None and outcome.error.msgid == CHANGING.msgid:
-        outcome.not_recorded = outcome.error  # a resubmission is arriving: keep the old grade
+    if outcome.not_recorded is not None:
+        return
+    if outcome.error is not None and outcome.error.msgid in (CHANGING.msgid, LINKED.msgid):
+        outcome.not_recorded = outcome.error  # a resubmission arriving, or a linked folder: keep the old grade
         return
     try:
         book.record(url, assignment, outcome, max_scores, timestamp=outcome.timestamp, wait=busy_wait)

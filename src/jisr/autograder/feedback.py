@@ -38,6 +38,7 @@ from ..languages import LANGUAGES, SOURCE_LANGUAGE
 from ..render import lesson_translator
 from ..source import LessonSource
 from .grade import graded_points
+from .safe import visible
 from .submission import SubmissionError, read_submitted_file
 
 if TYPE_CHECKING:  # batch.py may import this module: no import cycle at run time
@@ -92,13 +93,31 @@ def _number(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
+def _param(value: object) -> object:
+    """One parameter of a message, as HTML: text escaped, its control characters shown, and isolated.
+
+    A grade id, a file name or an error text may come from the student: a
+    right-to-left override (U+202E) in it is shown as ``\u202e`` and, being
+    inside its own ``<bdi>``, could not reorder the sentence around it anyway.
+    """
+    if isinstance(value, str):
+        return f"<bdi>{html.escape(visible(value))}</bdi>"
+    return value
+
+
 def _text(message: Message, t: Translator) -> str:
-    """``message`` in the student's language, escaped; English if a translation is broken."""
-    try:
-        text = message.format(t)
-    except (KeyError, IndexError, ValueError):
-        text = message.format(Translator(SOURCE_LANGUAGE))
-    return html.escape(text)
+    """``message`` in the student's language, escaped, each parameter isolated; English if a translation is broken."""
+    params = {key: _param(value) for key, value in message.params.items()}
+    for translator in (t, Translator(SOURCE_LANGUAGE)):
+        if message.plural is not None and message.n is not None:
+            template = translator.ngettext(message.msgid, message.plural, message.n)
+        else:
+            template = translator.gettext(message.msgid)
+        try:
+            return html.escape(template).format(**params) if params else html.escape(template)
+        except (KeyError, IndexError, ValueError):
+            continue
+    return html.escape(message.msgid)
 
 
 def _isolated(msgid: str, t: Translator, tag: str = "bdi", **params: str) -> str:
@@ -107,7 +126,7 @@ def _isolated(msgid: str, t: Translator, tag: str = "bdi", **params: str) -> str
     Code and names then read correctly inside Arabic text; all of it is escaped.
     """
     template = t(msgid)
-    values = {key: f'<{tag} dir="ltr">{html.escape(value)}</{tag}>' for key, value in params.items()}
+    values = {key: f'<{tag} dir="ltr">{html.escape(visible(value))}</{tag}>' for key, value in params.items()}
     try:
         return html.escape(template).format(**values)
     except (KeyError, IndexError, ValueError):
@@ -187,9 +206,9 @@ def feedback_html(outcome: Outcome, lesson: LessonSource, assignment: str) -> st
     t = lesson_translator(lesson, language)
     title = html.escape(t(lesson.meta["title"]))
     subtitle = _isolated(FEEDBACK_ON, t, assignment=assignment)
-    student = f"{html.escape(t(N_('Student:')))} <bdi dir=\"ltr\">{html.escape(outcome.student)}</bdi>"
+    student = f"{html.escape(t(N_('Student:')))} <bdi dir=\"ltr\">{html.escape(visible(outcome.student))}</bdi>"
     head = ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title} · {_text(Message(FEEDBACK_ON, {'assignment': assignment}), t)}</title><style>{_CSS}</style>")
+            f"<title>{title} · {html.escape(visible(Message(FEEDBACK_ON, {'assignment': assignment}).format(t)))}</title><style>{_CSS}</style>")
     body = [f"<h1>{title}</h1>", f"<p>{subtitle}<br>{student}</p>", *_body(outcome, lesson, t)]
     return (f'<!DOCTYPE html>\n<html lang="{language}" dir="{LANGUAGES[language].direction}">\n<head>{head}</head>\n'
             f"<body>\n" + "\n".join(part for part in body if part) + "\n</body>\n</html>\n")

@@ -45,10 +45,23 @@ There is no unsafe fallback: if bubblewrap is missing or blocked (some
 containers forbid the namespaces it needs), :func:`run` raises
 :class:`SandboxUnavailable` and nothing is executed.
 
-Known limits of this design (no cgroups): memory is capped per process
-(``RLIMIT_AS``), so the worst case is ``processes x memory_mb`` plus the
-three tmpfs; ``RLIMIT_CPU`` is per process too (the wall-clock deadline caps
-the total); tmpfs caps bytes, not the number of inodes.
+* **Whole-run limits** -- where the machine allows it (root, or a delegated
+  cgroup v2 subtree), each run gets its own control group
+  (:mod:`jisr.autograder.cgroups`): ``Limits.memory_mb`` then caps the memory
+  of all its processes together, kernel memory included (so a million empty
+  files are capped too), and ``Limits.processes`` its tasks. Where it does
+  not, :func:`jisr.autograder.cgroups.support` says so and the per-process
+  limits hold alone: the worst case is then ``processes x memory_mb``.
+* **Time** -- "too slow" is judged on processor time: the sum over the run's
+  threads (exact with a control group) is checked against
+  ``Limits.cpu_seconds`` while it runs. The wall clock is a safety net that
+  stretches by the time the run waited for a processor (a busy machine does
+  not make code slow), up to ten times ``Limits.wall_seconds``; a run it
+  stops while it was mostly waiting is run once more before it counts.
+* **Tag** -- every sandbox has ``JISR_GRADER`` (see
+  :func:`jisr.autograder.cgroups.grader_tag`) in its environment, and its
+  control group that tag in its name: one grader's runs can be told from
+  another's on the same machine.
 """
 
 from __future__ import annotations
@@ -71,6 +84,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
+
+try:
+    from . import cgroups
+except ImportError:  # this file loaded on its own, outside the package: per-process limits only
+    cgroups = None  # type: ignore[assignment]
 
 __all__ = [
     "BWRAP",
@@ -103,6 +121,9 @@ _RESERVED = ("/", "/proc", "/dev", "/etc", "/tmp", WORKDIR, _READY_LINK)
 # Fresh uids for root runs: far above any real or subordinate (/etc/subuid) uid.
 _UID_BASE = 1_600_000_000
 _uid_counter = itertools.count()
+_POLL = 0.25  # seconds between two looks at the run's processor time
+_STRETCH = 10.0  # the wall limit stretches by the time spent waiting for a processor, up to this factor
+_STARVED = 0.25  # a run that waited this share of its wall time for a processor was slowed by the machine
 _MEMORY_HINTS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
 
 
@@ -153,6 +174,12 @@ class Result:
     files: dict[str, bytes] = field(default_factory=dict)  #: declared outputs that were read back
     rejected: dict[str, str] = field(default_factory=dict)  #: declared outputs not read back, and why
     namespace: int | None = None  #: inode of the sandbox's PID namespace (see processes_in_namespace)
+    stopped_by: str | None = None  #: for a timeout: "cpu" (processor time) or "wall" (wall clock)
+    cpu_seconds: float | None = None  #: processor time of the whole run (cgroup, else the sum over its threads)
+    waited_seconds: float = 0.0  #: time the run's threads were ready to run but waited for a processor
+    overloaded: bool = False  #: the wall clock stopped it while it mostly waited for a busy machine
+    retried: bool = False  #: this is the second attempt: the first was stopped on an overloaded machine
+    cgroup: bool = False  #: the run had its own control group (limits on the whole submission)
 
     @property
     def ok(self) -> bool:
@@ -516,8 +543,14 @@ def _read_info(fd: int, deadline: float) -> dict[str, int] | None:
         return info if isinstance(info, dict) else None
 
 
-def _classify(returncode: int, stderr: bytes, elapsed: float, limits: Limits) -> tuple[Status, int]:
-    """Map bwrap's exit status (128+N when the command died of signal N) to a status."""
+def _classify(returncode: int, stderr: bytes, elapsed: float, limits: Limits, oom: bool = False) -> tuple[Status, int]:
+    """Map bwrap's exit status (128+N when the command died of signal N) to a status.
+
+    ``elapsed`` is the processor time when it is known (else the wall time);
+    ``oom`` says the control group's memory limit killed a process of the run.
+    """
+    if oom:
+        return "memory", returncode - 128 if returncode > 128 else returncode
     if returncode == 0:
         return "ok", 0
     memory = any(hint in stderr[-8192:] for hint in _MEMORY_HINTS)
@@ -583,54 +616,64 @@ def run(
     if reason is not None:
         raise SandboxUnavailable(_install_hint(reason))
 
-    as_root = euid == 0
-    if as_root:
-        uid = gid = _UID_BASE + (os.getpid() % (1 << 22)) * 128 + next(_uid_counter) % 128
-    else:
-        uid, gid = os.getuid(), os.getgid()
-    prlimit = _tool("prlimit")
-    chain = [prlimit, *_limit_args(limits), "--"]
-    if as_root:
-        chain = [_tool("setpriv"), f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
-                 "--bounding-set=-all", "--no-new-privs", "--", *chain]
+    sandbox_env["JISR_GRADER"] = cgroups.grader_tag() if cgroups else f"p{os.getpid()}"  # tells this grader's runs from any other's
 
-    token = secrets.token_hex(16)
-    disk = str(limits.disk_mb * MB)
-    fds: list[int] = []
-    passwd = f"root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:{uid}:{gid}:sandbox:{WORKDIR}:/bin/sh\n"
-    group = f"root:x:0:\nsandbox:x:{gid}:\n"
-    hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n"
-    try:
-        data_args: list[str] = []
-        for path, text in (("/etc/passwd", passwd), ("/etc/group", group), ("/etc/hosts", hosts)):
-            fds.append(_data_fd(text.encode()))
-            data_args += ["--perms", "0644", "--ro-bind-data", str(fds[-1]), path]
-        info_r, info_w = os.pipe()
-        fds += [info_r, info_w]
-        block_r, block_w = os.pipe()
-        fds += [block_r, block_w]
-        args = [
-            BWRAP, *_namespace_args(as_root),
-            "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", disk, "--tmpfs", "/dev/shm",
-            "--perms", "1777", "--size", disk, "--tmpfs", "/tmp",
-            *_system_args(), *data_args, *extra_binds,
-            "--perms", "0755", "--size", disk, "--tmpfs", WORKDIR,
-            "--symlink", token, _READY_LINK,
-            "--remount-ro", "/dev", "--remount-ro", "/",
-            "--chdir", WORKDIR, "--clearenv",
-        ]
-        for key, value in sandbox_env.items():
-            args += ["--setenv", key, value]
-        args += ["--info-fd", str(info_w), "--block-fd", str(block_r), "--", *chain, *command]
-        return _supervise(args, fds, info_r, info_w, block_r, block_w, token, limits, inputs, wanted,
-                          (uid, gid) if as_root else None, Path(workdir) if workdir is not None else None)
-    finally:
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    def attempt() -> Result:
+        as_root = euid == 0
+        if as_root:
+            uid = gid = _UID_BASE + (os.getpid() % (1 << 22)) * 128 + next(_uid_counter) % 128
+        else:
+            uid, gid = os.getuid(), os.getgid()
+        prlimit = _tool("prlimit")
+        chain = [prlimit, *_limit_args(limits), "--"]
+        if as_root:
+            chain = [_tool("setpriv"), f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
+                     "--bounding-set=-all", "--no-new-privs", "--", *chain]
+
+        token = secrets.token_hex(16)
+        disk = str(limits.disk_mb * MB)
+        fds: list[int] = []
+        passwd = f"root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:{uid}:{gid}:sandbox:{WORKDIR}:/bin/sh\n"
+        group = f"root:x:0:\nsandbox:x:{gid}:\n"
+        hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n"
+        try:
+            data_args: list[str] = []
+            for path, text in (("/etc/passwd", passwd), ("/etc/group", group), ("/etc/hosts", hosts)):
+                fds.append(_data_fd(text.encode()))
+                data_args += ["--perms", "0644", "--ro-bind-data", str(fds[-1]), path]
+            info_r, info_w = os.pipe()
+            fds += [info_r, info_w]
+            block_r, block_w = os.pipe()
+            fds += [block_r, block_w]
+            args = [
+                BWRAP, *_namespace_args(as_root),
+                "--proc", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", disk, "--tmpfs", "/dev/shm",
+                "--perms", "1777", "--size", disk, "--tmpfs", "/tmp",
+                *_system_args(), *data_args, *extra_binds,
+                "--perms", "0755", "--size", disk, "--tmpfs", WORKDIR,
+                "--symlink", token, _READY_LINK,
+                "--remount-ro", "/dev", "--remount-ro", "/",
+                "--chdir", WORKDIR, "--clearenv",
+            ]
+            for key, value in sandbox_env.items():
+                args += ["--setenv", key, value]
+            args += ["--info-fd", str(info_w), "--block-fd", str(block_r), "--", *chain, *command]
+            return _supervise(args, fds, info_r, info_w, block_r, block_w, token, limits, inputs, wanted,
+                              (uid, gid) if as_root else None, Path(workdir) if workdir is not None else None)
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+    result = attempt()
+    if result.stopped_by == "wall" and result.overloaded:
+        # the machine, not the code, was slow: the verdict must not depend on that
+        result = attempt()
+        result.retried = True
+    return result
 
 
 def _close(fds: list[int], fd: int) -> None:
@@ -643,15 +686,24 @@ def _supervise(args: list[str], fds: list[int], info_r: int, info_w: int, block_
                limits: Limits, inputs: dict[str, bytes], wanted: list[str], owner: tuple[int, int] | None,
                workdir: Path | None) -> Result:
     passed = [fd for fd in fds if fd not in (info_r, block_w)]
+    # limits on the whole run (memory with kernel memory, processes), where the machine allows it
+    cgroup = cgroups.create(limits.memory_mb * MB, limits.processes) if cgroups else None
     started = time.monotonic()
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            pass_fds=passed, env={"PATH": "/usr/bin:/bin"}, start_new_session=True, umask=0o022)
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                pass_fds=passed, env={"PATH": "/usr/bin:/bin"}, start_new_session=True, umask=0o022)
+    except BaseException:
+        if cgroup is not None:
+            cgroup.remove()
+        raise
     for fd in passed:
         _close(fds, fd)
     child_pidfd: int | None = None
     root_fd: int | None = None
     namespace: int | None = None
     def kill() -> None:
+        if cgroup is not None:
+            cgroup.kill()
         if child_pidfd is not None:  # the PID namespace's init: the kernel kills the whole namespace
             try:
                 signal.pidfd_send_signal(child_pidfd, signal.SIGKILL)
@@ -710,20 +762,33 @@ def _supervise(args: list[str], fds: list[int], info_r: int, info_w: int, block_
         if owner is not None:
             os.fchown(root_fd, *owner)
         _write_inputs(root_fd, inputs, owner)
+        if cgroup is not None:
+            try:
+                cgroup.add(child)  # before the command starts: everything it starts is in the group
+            except OSError as err:
+                kill()
+                return Result("sandbox-unavailable", None, b"", f"control group: {err}\n".encode(), 0.0, {}, {}, namespace)
 
         # 3. let it run, collect capped stdout/stderr until exit, deadline or output limit
         os.write(block_w, b"x")
         _close(fds, block_w)
         begun = time.monotonic()
-        status, stdout, stderr = _collect(proc, kill, begun + limits.wall_seconds, limits.output_bytes)
+        monitor = _Monitor(namespace, owner[0] if owner else None, cgroup)
+        status, stdout, stderr = _collect(proc, kill, begun, limits, monitor)
         returncode = proc.wait()
         elapsed = time.monotonic() - begun
+        cpu = monitor.cpu
         kill()  # the command's exit does not end its daemons: end the namespace (idempotent)
         _reap_leftovers(namespace, owner[0] if owner else None)
+        oom = cgroup is not None and cgroup.oom_killed()
 
         code: int | None = None  # stopped by us: no meaningful exit code
         if status is None:
-            status, code = _classify(returncode, stderr, elapsed, limits)
+            status, code = _classify(returncode, stderr, cpu if cgroup is not None else elapsed, limits, oom)
+            if status == "timeout":
+                monitor.stopped_by = "cpu"
+        elif oom and status == "timeout":
+            status = "memory"  # the memory limit, not the clock, ended it
 
         # 4. read the outputs back, now that nothing in the sandbox runs any more
         files: dict[str, bytes] = {}
@@ -736,7 +801,8 @@ def _supervise(args: list[str], fds: list[int], info_r: int, info_w: int, block_
                 files[name] = data
         if workdir is not None:
             _save(workdir, files)
-        return Result(status, code, stdout, stderr, elapsed, files, rejected, namespace)
+        return Result(status, code, stdout, stderr, elapsed, files, rejected, namespace, monitor.stopped_by, cpu,
+                      monitor.waited, monitor.overloaded, cgroup=cgroup is not None)
     finally:
         if proc.poll() is None or child_pidfd is not None:
             kill()
@@ -750,16 +816,73 @@ def _supervise(args: list[str], fds: list[int], info_r: int, info_w: int, block_
         for handle in (child_pidfd, root_fd):
             if handle is not None:
                 os.close(handle)
+        if cgroup is not None:
+            cgroup.remove()
 
 
-def _collect(proc: subprocess.Popen[bytes], kill: Callable[[], None], deadline: float,
-             cap: int) -> tuple[Status | None, bytes, bytes]:
-    """Read stdout and stderr together, each up to ``cap`` bytes; kill on deadline or overflow."""
+class _Monitor:
+    """Processor time and waiting time of the run, sampled while it runs.
+
+    Each thread's ``/proc/<pid>/task/<tid>/schedstat`` gives the time it ran
+    and the time it was ready to run but waited for a processor (the machine
+    was busy). With a control group, its own processor time is exact.
+    """
+
+    def __init__(self, namespace: int | None, uid: int | None, cgroup: cgroups.Cgroup | None) -> None:  # type: ignore[name-defined]
+        self.namespace, self.uid, self.cgroup = namespace, uid, cgroup
+        self.seen: dict[int, tuple[int, int]] = {}
+        self.stopped_by: str | None = None
+        self.overloaded = False
+
+    def sample(self) -> None:
+        pids = self.cgroup.pids() if self.cgroup is not None else _sandbox_processes(self.namespace, self.uid)
+        for pid in pids:
+            try:
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tasks:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as fh:
+                        ran, waited, _ = fh.read().split()
+                    self.seen[int(tid)] = (int(ran), int(waited))
+                except (OSError, ValueError):
+                    continue
+
+    @property
+    def cpu(self) -> float:
+        measured = self.cgroup.cpu_seconds() if self.cgroup is not None else None
+        return measured if measured is not None else sum(ran for ran, _ in self.seen.values()) / 1e9
+
+    @property
+    def waited(self) -> float:
+        return sum(waited for _, waited in self.seen.values()) / 1e9
+
+
+def _collect(proc: subprocess.Popen[bytes], kill: Callable[[], None], begun: float, limits: Limits,
+             monitor: _Monitor) -> tuple[Status | None, bytes, bytes]:
+    """Read stdout and stderr together, each up to ``Limits.output_bytes``; stop on a limit or overflow.
+
+    The run is stopped when its processor time (all its processes together)
+    passes ``Limits.cpu_seconds``, or when the wall clock passes
+    ``Limits.wall_seconds`` plus the time it spent waiting for a processor
+    (at most ``_STRETCH`` times the limit): a busy machine does not make code slow.
+    """
     assert proc.stdout is not None and proc.stderr is not None
+    cap = limits.output_bytes
     buffers = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
     received = dict.fromkeys(buffers, 0)
     status: Status | None = None
+    deadline = begun + limits.wall_seconds
+    next_sample = begun + _POLL
     exit_fd = os.pidfd_open(proc.pid)
+
+    def stop(why: Status) -> None:
+        nonlocal status, deadline
+        status = why
+        kill()
+        deadline = time.monotonic() + _DRAIN_TIMEOUT
+
     with selectors.DefaultSelector() as selector:
         for fd in buffers:
             os.set_blocking(fd, False)
@@ -770,14 +893,28 @@ def _collect(proc: subprocess.Popen[bytes], kill: Callable[[], None], deadline: 
         try:
             while open_streams or not exited:
                 now = time.monotonic()
+                if status is None and not exited and now >= next_sample:
+                    monitor.sample()
+                    next_sample = now + _POLL
+                    if monitor.cpu > limits.cpu_seconds:
+                        monitor.stopped_by = "cpu"
+                        stop("timeout")
+                        continue
                 if now >= deadline:
-                    if status is None:
-                        status = "timeout"
-                        kill()
-                        deadline = now + _DRAIN_TIMEOUT
-                    else:
+                    if status is not None:
                         break  # killed, yet the pipes stay open: give up on them
-                for key, _ in selector.select(timeout=max(0.0, deadline - now)):
+                    monitor.sample()
+                    elapsed = now - begun
+                    stretched = begun + min(limits.wall_seconds + monitor.waited, limits.wall_seconds * _STRETCH)
+                    if now < stretched:
+                        deadline = stretched
+                        continue
+                    monitor.stopped_by = "wall"
+                    monitor.overloaded = monitor.waited >= _STARVED * elapsed
+                    stop("timeout")
+                    continue
+                wait = max(0.0, min(deadline, next_sample if status is None else deadline) - now)
+                for key, _ in selector.select(timeout=wait):
                     fd = key.fd
                     if fd == exit_fd:
                         exited = True
@@ -797,9 +934,7 @@ def _collect(proc: subprocess.Popen[bytes], kill: Callable[[], None], deadline: 
                     if len(buffer) < cap:
                         buffer += chunk[: cap - len(buffer)]
                     if received[fd] > cap and status is None:
-                        status = "output-limit"
-                        kill()
-                        deadline = time.monotonic() + _DRAIN_TIMEOUT
+                        stop("output-limit")
         finally:
             os.close(exit_fd)
     return status, bytes(buffers[proc.stdout.fileno()]), bytes(buffers[proc.stderr.fileno()])
