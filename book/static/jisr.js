@@ -31,7 +31,7 @@
     var data = JSON.parse(box.getAttribute("data-jisr-interactive"));
     var inputs = box.querySelectorAll("input[type=range]");
     var said = box.querySelector(".jisr-prediction");
-    var lang = box.getAttribute("lang") || document.documentElement.lang || "en";
+    var lang = box.getAttribute("data-jisr-number-locale") || box.getAttribute("lang") || "en";
     function update() {
       var index = 0;
       for (var i = 0; i < data.features.length; i++) {

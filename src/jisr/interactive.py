@@ -56,11 +56,17 @@ class Slider:
 
 
 def format_number(value: float, language: str, decimals: int) -> str:
-    """``value`` as a reader of ``language`` writes it (5,2 in French, 5.2 in English)."""
-    from babel.numbers import format_decimal
+    """``value`` as a reader of ``language`` writes it (5,2 in French and Arabic, 5.2 in English)."""
+    from .i18n import format_number as written
 
-    pattern = "0." + "0" * decimals if decimals else "0"
-    return format_decimal(value, format=pattern, locale=language)
+    return written(value, decimals, language)
+
+
+def number_locale(language: str) -> str:
+    """The BCP 47 tag the page's script formats numbers with (the same CLDR locale as Babel's)."""
+    from .i18n import NUMBER_LOCALES
+
+    return NUMBER_LOCALES.get(language, "en").replace("_", "-")
 
 
 class Sliders:
@@ -126,7 +132,7 @@ class Sliders:
             )
         prediction = html.escape(self.say(self.predict(start)))
         return (
-            f'<div class="jisr-interactive" lang="{self.language}" dir="{LANGUAGES[self.language].direction}" data-jisr-interactive="{html.escape(json.dumps(data))}">'
+            f'<div class="jisr-interactive" lang="{self.language}" data-jisr-number-locale="{number_locale(self.language)}" dir="{LANGUAGES[self.language].direction}" data-jisr-interactive="{html.escape(json.dumps(data))}">'
             + "".join(rows)
             + f'<p class="jisr-prediction" aria-live="polite">{prediction}</p></div>'
         )

@@ -21,6 +21,9 @@ NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and inside « »
 NBSP = "\u00a0"  # no-break space: before :
 SKIPPED_ELEMENTS = frozenset({"code", "pre", "kbd", "samp", "math", "script", "style", "textarea", "svg", "tt"})
 """Elements whose text is code, math or machinery: typography never touches them."""
+SKIPPED_CLASSES = ("sk-top-container",)
+"""Outputs written by a library in its own words (scikit-learn's model diagram)."""
+_SKIPPED_CLASS = re.compile(r'\bclass="[^"]*\b(?:' + "|".join(SKIPPED_CLASSES) + r')\b')
 
 ARABIC_LETTER = "\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f"
 _ARABIC = re.compile(f"[{ARABIC_LETTER}]")
@@ -82,9 +85,11 @@ def typeset_text(text: str, language: str, before: str = "") -> str:
     return text
 
 
-_TAG = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
+# scripts and styles are taken whole: "a < b" in a script must not read as a tag
+_TAG = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>)", re.S | re.I)
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _ATTRIBUTE = re.compile(r'(\s(?:alt|title|aria-label)=")([^"]*)"')
+_RAW_TEXT = frozenset({"script", "style", "textarea"})  # their content is not HTML: only the closing tag counts
 _VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "wbr", "source", "col", "area", "base", "embed", "param", "track"})
 
 
@@ -102,7 +107,7 @@ def typeset_html(page: str, language: str, start: str = "<article", end: str = "
     for index, piece in enumerate(pieces):
         if index % 2:  # a tag or a comment
             match = _TAG_NAME.match(piece)
-            if not match:
+            if not match or match.group(2).lower() in _RAW_TEXT:
                 continue
             closing, name = match.group(1) == "/", match.group(2).lower()
             if not skipped and not closing:
@@ -110,10 +115,11 @@ def typeset_html(page: str, language: str, start: str = "<article", end: str = "
             if skipped:
                 if closing and name == skipped[-1]:
                     skipped.pop()
-                elif not closing and name == skipped[-1] and not piece.endswith("/>"):
+                elif not closing and name == skipped[-1] and name not in _RAW_TEXT and not piece.endswith("/>"):
                     skipped.append(name)
                 continue
-            if name in SKIPPED_ELEMENTS and not closing and name not in _VOID and not piece.endswith("/>"):
+            foreign = _SKIPPED_CLASS.search(piece) is not None
+            if (name in SKIPPED_ELEMENTS or foreign) and not closing and name not in _VOID and not piece.endswith("/>"):
                 skipped.append(name)
                 before = "x"  # code reads as a word in the sentence
             continue
@@ -156,7 +162,7 @@ def prose_problems(text: str, language: str, before: str = "") -> list[str]:
     if language == "ar":
         for match in re.finditer(f"(?<=[{ARABIC_LETTER}])\\s?[,;?]|[,;?]\\s?(?=[{ARABIC_LETTER}])", text):
             start = match.start()
-            if start and text[start - 1].isdigit():
+            if start < len(context) or start and text[start - 1].isdigit():
                 continue
             problems.append(f"Latin punctuation in Arabic prose: …{text[max(0, start - 20):match.end() + 20]}…")
     return problems
