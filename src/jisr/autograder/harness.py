@@ -79,8 +79,9 @@ def main() -> int:
             if not _callable(function):
                 outcomes.append({"status": "not-callable", "type": _type(function).__name__})
                 continue
+            given = _deepcopy(args)
             try:
-                result = function(*_deepcopy(args))
+                result = function(*given)
             except NotImplementedError:
                 outcomes.append({"status": "not-implemented"})
                 continue
@@ -88,12 +89,27 @@ def main() -> int:
                 outcomes.append({"status": "error", "error": f"{_type(err).__name__}: {err}"[:300]})
                 continue
             try:
-                outcomes.append({"status": "ok", "value": plain(result)})
+                outcome = {"status": "ok", "value": plain(result)}
             except _BaseException as err:
                 outcomes.append({"status": "unserializable", "error": _repr(err)[:300]})
+                continue
+            try:  # the arguments after the call: the trusted grader checks they did not change
+                outcome["args_after"] = plain(given)
+            except _BaseException:
+                outcome["args_after"] = "unserializable"
+            outcomes.append(outcome)
         calls[qid] = outcomes
+    values = {}  # graded choice and number exercises: the plain value of each target
+    for qid, target in program.get("values", {}).items():
+        if target not in namespace:
+            values[qid] = {"status": "missing"}
+            continue
+        try:
+            values[qid] = {"status": "ok", "value": plain(namespace[target])}
+        except _BaseException as err:
+            values[qid] = {"status": "unserializable", "error": _repr(err)[:300]}
     with _open("results.json", "w", encoding="utf-8") as fh:
-        fh.write(_dumps({"cells": cells, "calls": calls}))
+        fh.write(_dumps({"cells": cells, "calls": calls, "values": values}))
         fh.flush()
     # leave at once: no atexit handler, thread or finaliser of the student runs after this
     _exit(0)
