@@ -235,7 +235,7 @@ def test_jisr_lab_starts_jupyterlab_in_the_learners_language(tmp_path: Path, lan
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("language, words", [("ar", "jisr lab --lang ar"), ("fr", "jisr lab --lang fr"), ("en", "not installed")])
+@pytest.mark.parametrize("language, words", [("ar", "py -m jisr lab --lang ar"), ("fr", "py -m jisr lab --lang fr"), ("en", "not installed")])
 def test_a_notebook_without_jisr_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, words: str) -> None:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError

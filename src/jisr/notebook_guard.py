@@ -39,13 +39,12 @@ def missing_message(t: Translator, language: str) -> list[str]:
     wheel = wheel_name()
     paragraphs = [
         Message(N_("This notebook needs the course package jisr, which is not installed here.")).format(t),
-        Message(N_("Install it once: open a terminal (on Windows, the Command Prompt) in the folder that holds the file {wheel}, and type:"),
+        Message(N_("On Windows, install it once from the Command Prompt, in the folder that holds the file {wheel}:"),
                 {"wheel": wheel}).format(t),
         f"    py -m pip install {wheel}",
-        Message(N_("(on macOS or Linux: python3 -m pip install {wheel})"), {"wheel": wheel}).format(t),
-        Message(N_("Then open the lessons with:")).format(t),
-        f"    jisr lab --lang {language}",
-        Message(N_("The page “Run the lessons” of the course book explains each step and where to get the file.")).format(t),
+        Message(N_("then open the lessons with:")).format(t),
+        f"    py -m jisr lab --lang {language}",
+        Message(N_("On macOS, on Linux or on a JupyterHub, the page “Run the lessons” of the course book gives the commands and says where to get the file.")).format(t),
     ]
     lines: list[str] = []
     for text in paragraphs:

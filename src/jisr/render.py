@@ -93,7 +93,9 @@ def _header(lesson: LessonSource, t: Translator, download: bool = False) -> str:
     if download:
         # the book serves each language's learner notebook under _notebooks/ (see jisr.book)
         href = f"../_notebooks/{meta['part']}/{meta['id']}.ipynb"
-        lines += [f'<a class="jisr-download" href="{href}" download>⬇ {t(N_("Download this notebook"))}</a>', ""]
+        # book/pages/run.md says how to run it, on every computer (a section of the book, one level up)
+        lines += [f'<a class="jisr-download" href="{href}" download>⬇ {t(N_("Download this notebook"))}</a>'
+                  f' · <a class="jisr-run" href="../run.html">{t(N_("How to run it"))}</a>', ""]
     # the colon is part of the message: French puts a space before it
     lines.append(f"**{t(N_('Time:'))}** " + Message(N_("about {minutes} minute"), {"minutes": meta["minutes"]}, plural=N_("about {minutes} minutes"), n=meta["minutes"]).format(t))
     lines.append("")
