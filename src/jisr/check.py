@@ -99,6 +99,79 @@ def _lesson_problems(lesson: LessonSource) -> list[Message]:
             problems.append(Message(N_("{path}: exercise {qid} has no hints"), {"path": where, "qid": qid}))
     for qid in answers - set(lesson.exercises):
         problems.append(Message(N_("{path}: a cell is tagged answer-{qid} but exercises.yml has no {qid}"), {"path": where, "qid": qid}))
+    problems += _objective_problems(lesson)
+    problems += _exercise_contract_problems(lesson)
+    return problems
+
+
+def _objective_problems(lesson: LessonSource) -> list[Message]:
+    """Every objective has an id and is practised by at least one exercise."""
+    where = str(lesson.path)
+    specs = str(lesson.folder / "exercises.yml")
+    ids = lesson.meta.get("objective_ids")
+    if not isinstance(ids, list) or len(ids) != len(lesson.meta["objectives"]) or len(set(ids)) != len(ids):
+        return [Message(N_("{path}: jisr.objective_ids must give one unique id per objective, in the same order"), {"path": where})]
+    practised: set[str] = set()
+    problems = []
+    for qid, spec in lesson.exercises.items():
+        for objective in spec.get("objectives", []):
+            if objective not in ids:
+                problems.append(Message(N_("{path}: exercise {qid} names the objective {id}, which the lesson does not have; it has {ids}"),
+                                        {"path": specs, "qid": qid, "id": str(objective), "ids": ", ".join(ids)}))
+            practised.add(objective)
+    for number, objective in enumerate(ids, start=1):
+        if objective not in practised:
+            problems.append(Message(N_("{path}: objective {number} ({id}) is practised by no exercise; list it under `objectives:` of an exercise that checks it"),
+                                    {"path": specs, "number": number, "id": objective}))
+    return problems
+
+
+def solution_lines(lesson: LessonSource, qid: str) -> list[str]:
+    """The complete lines of an exercise's solution: between nbgrader's markers in its
+    answer cell, and its ``solution.code``; blank lines and comments left out."""
+    from .render import _SOLUTION
+
+    lines: list[str] = []
+    for cell in lesson.notebook.cells:
+        if f"answer-{qid}" in cell.metadata.get("tags", []):
+            for region in _SOLUTION.finditer(cell.source):
+                lines += region.group(0).splitlines()[1:-1]
+    lines += str(lesson.exercises[qid].get("solution", {}).get("code", "")).splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _exercise_contract_problems(lesson: LessonSource) -> list[Message]:
+    """Tracks, mistakes and hint ladders: what an exercise promises its learner."""
+    from .exercises import BUILTIN_MISTAKES, TRACKS
+
+    specs = str(lesson.folder / "exercises.yml")
+    problems = []
+    for qid, spec in lesson.exercises.items():
+        tracks = spec.get("tracks")
+        if not tracks or any(track not in TRACKS for track in tracks):
+            problems.append(Message(N_("{path}: exercise {qid} must list the tracks it counts for under `tracks:`, among {tracks}"),
+                                    {"path": specs, "qid": qid, "tracks": ", ".join(TRACKS)}))
+        elif spec.get("graded") and spec.get("kind") == "function" and "users" in tracks:
+            problems.append(Message(N_("{path}: exercise {qid} asks for code but counts for the users' track, which never writes code; give that track a choice or number exercise"),
+                                    {"path": specs, "qid": qid}))
+        for mistake in spec.get("mistakes", []):
+            if not mistake.get("message") and mistake.get("name") not in BUILTIN_MISTAKES:
+                problems.append(Message(N_("{path}: mistake {name} of exercise {qid} has no message, and no built-in one has that name ({names})"),
+                                        {"path": specs, "qid": qid, "name": str(mistake.get("name")), "names": ", ".join(BUILTIN_MISTAKES)}))
+        for probe in spec.get("probes", []):
+            if not isinstance(probe, dict) or "args" not in probe or "expected" not in probe:
+                problems.append(Message(N_("{path}: every probe of exercise {qid} needs `args` and `expected`"), {"path": specs, "qid": qid}))
+        if spec.get("graded"):
+            # the last rung of the ladder gives code with blanks, never a line of the answer
+            hints = " ".join(_squeeze(str(h)) for h in spec.get("hints", []))
+            for line in solution_lines(lesson, qid):
+                if len(line) > 3 and _squeeze(line) in hints:
+                    problems.append(Message(N_("{path}: a hint of graded exercise {qid} gives a complete line of its solution ({line}); put blanks (___) in it"),
+                                            {"path": specs, "qid": qid, "line": line}))
     return problems
 
 

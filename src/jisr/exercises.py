@@ -30,9 +30,10 @@ Fields of a spec (``exercises.yml``; also in ``courses/README-exercises.md``)
     notebook's language. ``jisr check`` refuses a ``function`` exercise that
     counts for ``users`` (that track never writes code).
 ``objectives: [id, ...]``
-    ids of the lesson's objectives (front matter ``objectives:`` entries written
-    ``{id: ..., text: ...}``) that this exercise practises. ``jisr check`` fails
-    an objective that no exercise practises, and an unknown id.
+    ids of the lesson's objectives that this exercise practises; the lesson's
+    front matter gives them as ``objective_ids:``, one per objective, in order.
+    ``jisr check`` fails an objective that no exercise practises, and an
+    unknown id.
 ``cases``
     visible cases: ``{args: [...], expected: ...}``; shown in feedback.
 ``probes``
