@@ -221,6 +221,9 @@ def test_jisr_lab_starts_jupyterlab_in_the_learners_language(tmp_path: Path, lan
         assert locale in packs, f"language pack {locale} missing: {sorted(packs)}"
         settings = _get(url + "/lab/api/settings/@jupyterlab/translation-extension:plugin", token)
         assert settings["settings"]["locale"] == locale
+        # offline: no pop-up asking to fetch Jupyter's news
+        news = _get(url + "/lab/api/settings/@jupyterlab/apputils-extension:notification", token)
+        assert news["settings"]["fetchNews"] == "false"
         strings = _get(url + f"/lab/api/translations/{locale}", token)["data"]
         assert strings, f"JupyterLab has no {locale} strings"
         listing = _get(url + "/api/contents/fundamentals", token)

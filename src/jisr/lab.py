@@ -41,6 +41,7 @@ STATE_DIR = ".jisr"
 # JupyterLab's locale for each course language; English is JupyterLab's own default.
 LAB_LOCALES = {"en": "en", "fr": "fr_FR", "ar": "ar_SA"}
 TRANSLATION_SETTINGS = Path("@jupyterlab", "translation-extension", "plugin.jupyterlab-settings")
+NOTIFICATION_SETTINGS = Path("@jupyterlab", "apputils-extension", "notification.jupyterlab-settings")
 
 # what happened to each lesson's notebook
 NEW, KEPT, UPDATED_BESIDE = "new", "kept", "updated-beside"
@@ -171,6 +172,17 @@ def set_lab_locale(settings_dir: Path, language: str) -> str | None:
     return locale
 
 
+def quiet_news(settings_dir: Path) -> None:
+    """No "Would you like to get notified about Jupyter news?" pop-up: the course works offline.
+
+    Written once; a learner who changes it in JupyterLab's settings keeps their choice.
+    """
+    path = settings_dir / NOTIFICATION_SETTINGS
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}, indent=2) + "\n", encoding="utf-8")
+
+
 def lab_command(folder: Path, *, port: int | None = None, browser: bool = True) -> list[str]:
     """The command that starts JupyterLab in ``folder``, on this computer only."""
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", "--ServerApp.ip=127.0.0.1",
@@ -224,6 +236,7 @@ def cmd_lab(args: argparse.Namespace, t: Translator) -> int:
     for item in written:
         _say(t, item.message())
     env = lab_environment(folder)
+    quiet_news(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
     if set_lab_locale(Path(env["JUPYTERLAB_SETTINGS_DIR"]), language) is None:
         _say(t, Message(N_("JupyterLab's menus are not available in {language} on this computer: they stay in English. Install them with: python -m pip install jupyterlab-language-pack-{locale}"),
                         {"language": LANGUAGES[language].native_name, "locale": LAB_LOCALES[language].replace("_", "-")}), sys.stderr)
