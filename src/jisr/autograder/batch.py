@@ -32,12 +32,15 @@ from ..source import lesson_by_key
 from . import gradebook as book
 from .grade import Grade, grade_program, graded_points
 from .intake import CHANGING, LINKED, released_time, snapshot, submission_time
+from .autograded import autograded_notebook, write_autograded
 from .safe import is_text, visible
 from .sandbox import Limits
 from .submission import SubmissionError, build_program, parse_submission
+from . import plain as plain_course
 
 GRADER_FAULT = Message(N_("This submission could not be graded: {error}"))
 BAD_FOLDER_NAME = Message(N_("The student folder name {name} is not valid UTF-8 text, so the gradebook cannot hold it; rename the folder (for example to the student's id) and grade again."))
+AUTOGRADED_FAILED = Message(N_("The notebook for nbgrader's formgrader could not be written ({error}); the grade is recorded."))
 FEEDBACK_FAILED = Message(N_("The feedback page could not be written ({error}); the grade is recorded."))
 
 
@@ -54,6 +57,9 @@ class Outcome:
     timestamp: datetime | None = None  # the submission time recorded (naive UTC)
     not_recorded: Message | None = None  # why it could not be written to the gradebook, if so
     teacher_notes: list[Message] = field(default_factory=list)  # for the teacher only, never on the student's page
+    plain: bool = False  # a plain nbgrader course: grades are by test cell, not by Jisr exercise
+    unanswered: list[str] = field(default_factory=list)  # answer cells not found in the submission
+    autograded: nbformat.NotebookNode | None = None  # the notebook the formgrader shows, written once recorded
 
     @property
     def score(self) -> float:
@@ -77,53 +83,85 @@ def course_language(source: nbformat.NotebookNode) -> str:
 
 
 def grade_one(source: nbformat.NotebookNode, folder: Path, assignment: str, limits: Limits,
-              previous: datetime | None = None, released: datetime | None = None) -> Outcome:
-    """Grade one submission folder ``<course>/submitted/<student>/<assignment>`` (nothing is written anywhere)."""
+              previous: datetime | None = None, released: datetime | None = None, *,
+              language: str | None = None, cell_seconds: float = plain_course.CELL_SECONDS,
+              files: dict[str, bytes] | None = None) -> Outcome:
+    """Grade one submission folder ``<course>/submitted/<student>/<assignment>`` (nothing is written anywhere).
+
+    A plain nbgrader course (see :mod:`.plain`) is graded test cell by test
+    cell; ``language`` (default: the course's, else English) is the one its
+    notes are written in, ``cell_seconds`` a cell's time limit and ``files``
+    the course files copied beside the notebook.
+    """
     student = folder.parent.name
-    language = course_language(source)
+    plain = plain_course.is_plain(source)
+    language = language or course_language(source)
     try:
         taken = snapshot(folder, f"{assignment}.ipynb", root=folder.parents[2])  # no link below the course
     except SubmissionError as err:
         return Outcome(student, error=err.message, language=language)
     timestamp, time_problems = submission_time(taken.claimed, taken.arrived, previous, released)
     try:
-        program = build_program(source, parse_submission(taken.data, name=f"{assignment}.ipynb"))
+        submitted = parse_submission(taken.data, name=f"{assignment}.ipynb")
+        program = (plain_course.plain_program(source, submitted, assignment, language) if plain
+                   else build_program(source, submitted))
     except SubmissionError as err:
-        return Outcome(student, error=err.message, problems=time_problems, language=language, timestamp=timestamp)
-    grade = grade_program(program, lesson_by_key(program.lesson), limits)
-    return Outcome(student, grade=grade, problems=time_problems + list(program.problems), answers=dict(program.answers),
-                   language=language, timestamp=timestamp, teacher_notes=list(grade.teacher_notes))
+        return Outcome(student, error=err.message, problems=time_problems, language=language, timestamp=timestamp,
+                       plain=plain)
+    run = None
+    if plain:
+        grade, run = plain_course.grade_plain(source, program, limits, cell_seconds, files)
+    else:
+        grade = grade_program(program, lesson_by_key(program.lesson), limits)
+    outcome = Outcome(student, grade=grade, problems=time_problems + list(program.problems), answers=dict(program.answers),
+                      language=language, timestamp=timestamp, teacher_notes=list(getattr(grade, "teacher_notes", [])),
+                      plain=plain, unanswered=list(program.not_found))
+    outcome.autograded = autograded_notebook(source, submitted, program, outcome, run)
+    return outcome
 
 
 def grade_assignment(course: Path, assignment: str, *, workers: int = 2, limits: Limits | None = None,
                      db_url: str | None = None, feedback: bool = True, busy_wait: float = book.BUSY_WAIT,
-                     progress: Callable[[int, int, Outcome], None] | None = None) -> list[Outcome]:
-    """Grade all submissions of ``assignment`` under ``course``; return one outcome per student.
+                     progress: Callable[[int, int, Outcome], None] | None = None, student: str | None = None,
+                     language: str | None = None) -> list[Outcome]:
+    """Grade all submissions of ``assignment`` under ``course`` (or only ``student``'s); one outcome per student.
 
-    Raises :class:`~jisr.autograder.gradebook.GradebookError` before grading
-    anything if the course is already being graded or its gradebook cannot be used.
+    A course made by ``jisr course`` is graded by exercise; any other nbgrader
+    course by test cell (:mod:`.plain`). Raises
+    :class:`~jisr.autograder.gradebook.GradebookError` before grading anything
+    if the course is already being graded or its gradebook cannot be used.
     """
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    lesson = lesson_by_key(source.metadata["jisr"]["lesson"])
-    max_scores = graded_points(lesson)
+    plain = plain_course.is_plain(source)
+    if plain:
+        lesson = None
+        max_scores = plain_course.test_points(source)
+        limits = limits or plain_course.PLAIN_LIMITS
+        files = plain_course.course_files(course / "source" / assignment)
+    else:
+        lesson = lesson_by_key(source.metadata["jisr"]["lesson"])
+        max_scores = graded_points(lesson)
+        files = None
+    cell_seconds = plain_course.cell_timeout(course)
     url = book.gradebook_url(course, db_url)
     with book.course_lock(course):
         book.retrying(lambda: book.prepare(url), busy_wait)
-        todo = submissions(course, assignment)
+        todo = [(name, folder) for name, folder in submissions(course, assignment) if student is None or name == student]
         previous = book.retrying(lambda: book.recorded_times(url, assignment), busy_wait)
         released = released_time(course, assignment)
         outcomes: list[Outcome] = []
         # a folder name that is not UTF-8 text cannot be a student id: that student only is not recorded
-        for student, _ in todo:
-            if not is_text(student):
-                outcome = Outcome(student, language=course_language(source),
-                                  not_recorded=Message(BAD_FOLDER_NAME.msgid, {"name": visible(student)}))
+        for name, _ in todo:
+            if not is_text(name):
+                outcome = Outcome(name, language=course_language(source),
+                                  not_recorded=Message(BAD_FOLDER_NAME.msgid, {"name": visible(name)}))
                 outcomes.append(outcome)
                 if progress:
                     progress(len(outcomes), len(todo), outcome)
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(grade_one, source, folder, assignment, limits or Limits(), previous.get(student), released): student
-                       for student, folder in todo if is_text(student)}
+            futures = {pool.submit(grade_one, source, folder, assignment, limits or Limits(), previous.get(name), released,
+                                   language=language, cell_seconds=cell_seconds, files=files): name
+                       for name, folder in todo if is_text(name)}
             for future in concurrent.futures.as_completed(futures):
                 try:
                     outcome = future.result()
@@ -159,7 +197,12 @@ def _keep(course: Path, url: str, assignment: str, outcome: Outcome, max_scores:
     except book.GradebookError as err:
         outcome.not_recorded = err.message
         return
-    if feedback:
+    if outcome.autograded is not None:
+        try:
+            write_autograded(course, assignment, outcome.student, outcome.autograded)
+        except (OSError, ValueError) as err:
+            outcome.problems.append(Message(AUTOGRADED_FAILED.msgid, {"error": visible(str(err))[:200]}))
+    if feedback and lesson is not None:  # a plain course: nbgrader generate_feedback, from the autograded notebooks
         from .feedback import write_feedback
 
         try:

@@ -48,6 +48,11 @@ class Verdict:
     points: float
     max_points: float
     messages: list[Message] = field(default_factory=list)
+    cell: str | None = None  #: the nbgrader grade cell it fills (default: ``<qid>-tests``, a Jisr lesson's test cell)
+
+    @property
+    def grade_cell(self) -> str:
+        return self.cell or f"{self.qid}-tests"
 
 
 @dataclass

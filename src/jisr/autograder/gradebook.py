@@ -221,8 +221,11 @@ def _write(url: str, assignment: str, outcome: Outcome, max_scores: dict[str, fl
     from nbgrader.api import (Comment, Gradebook, Grade as GradeRow, MissingEntry, Student, SubmittedAssignment,
                               SubmittedNotebook)
 
-    verdicts = {f"{v.qid}-tests": v.points for v in outcome.grade.verdicts} if outcome.grade else {}
-    wanted = {f"{qid}-tests": verdicts.get(f"{qid}-tests", 0.0) for qid in max_scores}
+    # a Jisr lesson's max_scores are by exercise (its grade cell is <qid>-tests); a plain course's by grade cell
+    verdicts = {v.grade_cell: v.points for v in outcome.grade.verdicts} if outcome.grade else {}
+    names = [qid if outcome.plain else f"{qid}-tests" for qid in max_scores]
+    wanted = {name: verdicts.get(name, 0.0) for name in names}
+    unanswered = set(outcome.unanswered)
     with Gradebook(url) as gradebook:
         db = gradebook.db
         try:
@@ -253,9 +256,19 @@ def _write(url: str, assignment: str, outcome: Outcome, max_scores: dict[str, fl
                             Comment(cell_id=cell.id, notebook=submitted)
                             GradeRow(cell_id=cell.id, notebook=submitted)
                     db.add(submission)
-            for name, points in wanted.items():
-                if name in rows:
-                    rows[name].auto_score = points
+            db.flush()  # new comments know their cell (and its name) once flushed
+            solutions = {cell.name for notebook in found.notebooks for cell in notebook.solution_cells}
+            for name, row in rows.items():
+                if name in wanted:
+                    row.auto_score = wanted[name]
+                elif name in solutions:  # an answer graded by hand: zero only if there is no answer at all
+                    row.auto_score = 0.0 if name in unanswered else None
+                # as nbgrader's SaveAutoGrades: a teacher's score or a missing automatic one needs a look
+                row.needs_manual_grade = row.manual_score is not None or row.auto_score is None
+            for notebook in submission.notebooks:
+                for comment in notebook.comments:
+                    if comment.name in solutions:
+                        comment.auto_comment = "No response." if comment.name in unanswered else None
             submission.timestamp = timestamp
             db.commit()
         except BaseException:
