@@ -4,10 +4,9 @@ The first ``import jisr`` of a learner notebook is wrapped in a guard: when the
 package is missing, the cell shows a few lines in the notebook's language (the
 commands to install the course and open it, and the page that explains them)
 instead of a traceback, and "Run all" stops there instead of failing in every
-later cell. The text is written at render time, so it needs nothing installed.
+later cell. The texts are written at render time, so they need nothing installed.
 
->>> from jisr.i18n import Translator
->>> code = guard_import("import jisr\\nlesson = jisr.start_lesson('x')", Translator("en"), "en")
+>>> code = guard_import("import jisr\\nlesson = jisr.start_lesson('x')")
 >>> code.splitlines()[0]
 'try:'
 >>> "lesson = jisr.start_lesson('x')" in code
@@ -19,10 +18,11 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .i18n import Message, N_, Translator
+from .i18n import NOTEBOOK_LANGUAGE_VARIABLE, Message, N_, Translator
+from .languages import LANGUAGES
 
 WIDTH = 48
-"""Lines of the message fit the lesson code width (60) once indented and quoted."""
+"""Message lines stay short; the commands are never cut (a learner copies them as they are)."""
 
 _IMPORT = re.compile(r"^import jisr[ \t]*$", re.M)
 
@@ -53,22 +53,31 @@ def missing_message(t: Translator, language: str) -> list[str]:
     return lines
 
 
-def guard_import(code: str, t: Translator, language: str) -> str:
-    """Wrap the first ``import jisr`` line of ``code`` in the guard; other code is unchanged."""
+def guard_import(code: str) -> str:
+    """Wrap the first ``import jisr`` line of ``code`` in the guard; other code is unchanged.
+
+    The guard carries the message in every course language and shows the one
+    the parameters cell declared (``lang = "ar"``), so that the code stays the
+    same in every language.
+    """
     if not _IMPORT.search(code):
         return code
-    lines = "\n".join(f"        {line!r}," for line in missing_message(t, language))
+    entries = []
+    for language in LANGUAGES:
+        lines = "\n".join(f"            {line!r}," for line in missing_message(Translator.for_package(language), language))
+        entries.append(f"        {language!r}: [\n{lines}\n        ],")
     guard = (
         "try:\n"
         "    import jisr\n"
         "except ModuleNotFoundError:\n"
-        "    message = [\n"
-        f"{lines}\n"
-        "    ]\n"
+        "    how = {\n"
+        + "\n".join(entries) + "\n"
+        "    }\n"
         "\n"
         "    class JisrMissing(Exception):\n"
-        "        def _render_traceback_(self):\n"
-        "            return message  # shown instead of a traceback\n"
+        "        def _render_traceback_(self):  # shown instead of a traceback\n"
+        f"            language = globals().get({NOTEBOOK_LANGUAGE_VARIABLE!r})\n"
+        "            return how.get(language, how[\"en\"])\n"
         "\n"
         "    raise JisrMissing() from None"
     )

@@ -202,7 +202,7 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
             code = strip_solutions(code)
             if target == "learner":
                 # opened without jisr installed, the notebook says what to do in its language (jisr.notebook_guard)
-                code = guard_import(code, t, language)
+                code = guard_import(code)
         if "parameters" in _tags(cell):
             code = declare_language(code, language)
         nb.cells.append(nbformat.v4.new_code_cell(code, metadata=metadata))
