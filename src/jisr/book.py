@@ -193,9 +193,12 @@ def run_jupyter_book(language: str, progress: Progress = print) -> Path:
     cache = out / "_build" / ".jupyter_cache"
     stamp = out / "outputs-digest.txt"
     digest = _outputs_digest(language)
-    if cache.exists() and (not stamp.is_file() or stamp.read_text() != digest):
+    if not stamp.is_file() or stamp.read_text() != digest:
         progress(f"[{language}] translations, exercises, data or jisr changed: notebooks run again")
-        shutil.rmtree(cache)
+        # both go: without its saved environment Sphinx reads every page again, so the notebooks
+        # whose source did not change run again too (removing the cache alone left old outputs)
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(out / "_build" / ".doctrees", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "JISR_LANG": language, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     jb = Path(sys.executable).with_name("jupyter-book")
@@ -361,10 +364,9 @@ def translate_frame(text: str, language: str, generated: bool = False) -> str:
         if generated:
             article = words.sub(lambda m: m.group(1) + escaped + m.group(2), article)
     author, line = footer_html(language)
-    tail = outside[1]
-    tail = _AUTHOR.sub(lambda m: m.group(1) + author + m.group(2), tail)
-    tail = _COPYRIGHT.sub(lambda m: m.group(1) + line + m.group(2), tail)
-    return outside[0] + found + article + found_end + tail
+    outside = [_AUTHOR.sub(lambda m: m.group(1) + author + m.group(2), part) for part in outside]
+    outside = [_COPYRIGHT.sub(lambda m: m.group(1) + line + m.group(2), part) for part in outside]
+    return outside[0] + found + article + found_end + outside[1]
 
 
 def _translate_copy_button(root: Path, language: str) -> None:

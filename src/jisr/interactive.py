@@ -99,7 +99,10 @@ class Sliders:
         return str(self.model.predict(self._frame([[values[f.name] for f in self.features]]))[0])
 
     def say(self, prediction: str) -> str:
-        return self.message.format(**{self._field: prediction})
+        """The message with the prediction, in the language's typography (« prédit\u00a0: »)."""
+        from .typography import typeset_text
+
+        return typeset_text(self.message.format(**{self._field: prediction}), self.language)
 
     def grid(self) -> dict[str, Any]:
         """Every position's prediction, the last slider varying fastest."""
