@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +19,8 @@ import pytest
 
 from jisr.autograder import gradebook as book
 from jisr.autograder.batch import grade_assignment
+from jisr.autograder.grade import STOPPED
+from jisr.autograder.intake import LINKED
 from jisr.autograder.sandbox import Limits
 from jisr.i18n import Translator
 from jisr.source import lesson_by_key
@@ -237,3 +240,121 @@ def test_the_sandbox_failing_to_start_refuses_grading(classroom, tmp_path: Path,
     assert result.returncode == 1
     assert "bac à sable" in result.stderr and "Permission denied" in result.stderr
     assert (course / "gradebook.db").read_bytes() == before
+
+
+# --------------------------------------------------------------------------- a hostile class
+
+
+TERMINAL_ATTACK = "\x1b]0;pwned\x07\x1b[2K\r3 of 3 "  # a folder name cannot hold a slash
+RTL_OVERRIDE = "\u202e"
+VENV = os.path.realpath(sys.prefix)
+# A wrong answer (a count, not a fraction) that searches every file the sandbox can see for the
+# reference solution (solution regions of the lesson), the hidden expected values (grading.yml) or the
+# instructor's notebook, and uses whatever it finds.
+FINDER = 'def accuracy(y_true, y_pred):\n    """A wrong answer that goes looking for the reference, the hidden values or the instructor\'s notebook."""\n    import os, json, re\n    global _table, _reference\n    try:\n        _table\n    except NameError:\n        _table, _reference, found = {}, None, []\n        for top, dirs, files in os.walk("/"):\n            if top == "/":  # not the kernel\'s files\n                dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]\n            for name in files:\n                path = os.path.join(top, name)\n                if path == "/sandbox/program.json":  # this very code, sent to the sandbox to run\n                    continue\n                if not (name.endswith((".md", ".ipynb", ".yml", ".yaml", ".json", ".txt", ".po", ".py")) or not top.startswith(("/usr", VENV))):\n                    continue\n                if top.startswith(("/usr", VENV)) and not name.endswith((".md", ".ipynb", ".yml", ".yaml")):\n                    continue\n                try:\n                    if os.path.islink(path) or os.path.getsize(path) > 2_000_000:\n                        continue\n                    with open(path, encoding="utf-8", errors="ignore") as fh:\n                        text = fh.read()\n                except OSError:\n                    continue\n                if "hidden_cases" in text and "expected:" in text:\n                    found.append(path)\n                    import yaml\n                    for case in (yaml.safe_load(text) or {}).get("q3", {}).get("hidden_cases", []):\n                        _table[repr(case["args"])] = case["expected"]\n                if "### BEGIN SOLUTION" in text and "true_label == predicted_label" in text:\n                    found.append(path)\n                    lines = [l for l in text.splitlines() if "SOLUTION" not in l]\n                    start = next((i for i, l in enumerate(lines) if l.strip().startswith("def accuracy(")), None)\n                    if start is None:\n                        continue\n                    body = [lines[start]] + [l for l in lines[start + 1:start + 12] if l.startswith("    ")]\n                    namespace = {}\n                    exec("\\n".join(body), namespace)\n                    _reference = namespace["accuracy"]\n        print("FOUND", found)\n    if repr([y_true, y_pred]) in _table:\n        return _table[repr([y_true, y_pred])]\n    if _reference is not None:\n        return _reference(y_true, y_pred)\n    return sum(1 for t, p in zip(y_true, y_pred) if t == p)  # wrong: a count, not a fraction\n'.replace("VENV", repr(VENV))
+
+
+def _raw_notebook(classroom, course: Path, answer: str, extra_grade_id: str | None = None) -> bytes:
+    """The released notebook with ``answer`` in q3, and optionally a cell claiming a made-up grade id."""
+    import nbformat
+
+    nb = nbformat.read(course / "release" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer":
+            cell.source = answer
+    if extra_grade_id is not None:
+        cell = nbformat.v4.new_code_cell("x = 1")
+        cell.metadata["nbgrader"] = {"grade_id": extra_grade_id, "solution": True, "grade": False, "locked": False,
+                                     "schema_version": 3}
+        nb.cells.append(cell)
+    return nbformat.writes(nb).encode()
+
+
+FORGER = """import json, os
+with open("results.json", "w") as fh:
+    json.dump({"cells": [], "calls": []}, fh)
+os._exit(0)
+"""
+
+
+def test_a_hostile_class_never_stops_the_run_nor_reaches_the_terminal(classroom, tmp_path: Path,
+                                                                      tool_env: dict[str, str]) -> None:
+    course = classroom.copy(tmp_path / "course")
+    submitted = course / "submitted"
+    classroom.submit(course, "amina", classroom.reference)
+    classroom.submit(course, "youssef", WRONG)
+    # a folder name that is not UTF-8: real bytes on disk
+    classroom.submit(course, "karim", classroom.reference)
+    os.rename(os.fsencode(submitted / "karim"), os.fsencode(submitted) + b"/karim\xff\xfe")
+    # a folder name that would rewrite the teacher's terminal
+    classroom.submit(course, "salma" + TERMINAL_ATTACK, classroom.reference)
+    # the assignment folder is a link to the instructor's source (solutions and hidden tests)
+    (submitted / "linky").mkdir()
+    (submitted / "linky" / "what-is-ai").symlink_to(course / "source" / "what-is-ai", target_is_directory=True)
+    # the student folder is a link to somebody else's full-marks submission
+    classroom.submit(course, "decoy", classroom.reference)
+    (submitted / "decoy").rename(tmp_path / "decoy")
+    (submitted / "copycat").symlink_to(tmp_path / "decoy", target_is_directory=True)
+    # a made-up grade id with escape sequences and a right-to-left override
+    classroom.submit(course, "rania", raw=_raw_notebook(classroom, course, classroom.reference,
+                                                           "q9" + TERMINAL_ATTACK + RTL_OVERRIDE + "0/3"))
+    # a submission that forges the harness's results file with a malformed one
+    classroom.submit(course, "forger", FORGER)
+
+    env = {**tool_env, "JISR_LANG": "en"}
+    done = subprocess.run([sys.executable, "-m", "jisr.cli", "grade", str(course), "what-is-ai"], env=env,
+                          capture_output=True, timeout=900)
+    out = done.stdout.decode("utf-8") + done.stderr.decode("utf-8")  # printable at all: no stray surrogate
+    assert "Traceback" not in out, out
+    assert done.returncode == 1, out  # some were not recorded, and the command says so
+    # nothing that controls the terminal reached it: every such character is shown escaped
+    for raw in ("\x1b", "\x07", "\r", RTL_OVERRIDE):
+        assert raw not in out, (raw, out)
+    assert "salma\\x1b]0;pwned\\x07" in out and "q9\\x1b]0;pwned" in out and "\\u202e" in out, out
+    assert "karim\\xff\\xfe" in out and "not valid UTF-8" in out, out
+    assert "Limits: each submission" in out, out  # what holds on this machine, in one line
+    scores = classroom.scores(book.gradebook_url(course))
+    # the honest students are graded and recorded; the odd ones are not recorded, and named
+    assert scores["amina"] == 3.0 and scores["youssef"] == 0.0 and scores["rania"] == 3.0
+    assert scores["salma" + TERMINAL_ATTACK] == 3.0
+    assert scores["forger"] == 0.0
+    for student in ("linky", "copycat"):
+        assert student not in scores
+        assert f"{student}: not recorded: The submission folder" in out, out
+    assert not any(name.startswith("karim") for name in scores)
+    # the forger's page: a kind word, no internal error; the teacher got the detail
+    page = (course / "feedback" / "forger" / "what-is-ai" / "what-is-ai.html").read_text(encoding="utf-8")
+    assert "Your teacher has been told" in page and "object has no attribute" not in page and "list" not in page
+    assert "malformed result" in out
+    # the override in a grade id is shown, escaped, inside its own isolate
+    page = (course / "feedback" / "rania" / "what-is-ai" / "what-is-ai.html").read_text(encoding="utf-8")
+    assert RTL_OVERRIDE not in page and "\x1b" not in page
+    assert re.search(r"<bdi>q9\\x1b\]0;pwned\\x07\\x1b\[2K( |\\r)3 of 3 \\u202e0/3</bdi>", page), page
+
+
+def test_the_whole_submitted_folder_as_a_link_is_refused(classroom, tmp_path: Path) -> None:
+    course = classroom.copy(tmp_path / "course")
+    classroom.submit(course, "amina", classroom.reference)
+    (course / "submitted").rename(tmp_path / "elsewhere")
+    (course / "submitted").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    outcomes = grade_assignment(course, "what-is-ai", limits=LIMITS)
+    assert [o.student for o in outcomes] == ["amina"]
+    assert outcomes[0].not_recorded is not None and outcomes[0].not_recorded.msgid == LINKED.msgid
+    assert classroom.scores(book.gradebook_url(course)) == {}
+
+
+def test_no_reference_nor_hidden_value_is_visible_in_the_sandbox(classroom, tmp_path: Path) -> None:
+    """A wrong answer that searches the sandbox's whole file system for the answer gets what its own code earns;
+    a sleeper stopped by the wall clock is told the wall clock's limit, not the processor's."""
+    course = classroom.copy(tmp_path / "course")
+    classroom.submit(course, "finder", FINDER)
+    classroom.submit(course, "sleeper", "import time\ntime.sleep(10_000)\n" + classroom.reference)
+    limits = Limits(cpu_seconds=40, wall_seconds=45, memory_mb=2048)
+    outcomes = {o.student: o for o in grade_assignment(course, "what-is-ai", limits=limits)}
+    finder = outcomes["finder"]
+    assert finder.grade is not None and finder.grade.status == "graded", finder
+    assert finder.score == 0.0, "the finder found the reference or the hidden values"
+    sleeper = outcomes["sleeper"].grade
+    assert sleeper is not None and sleeper.status == "timeout"
+    told = sleeper.verdicts[0].messages[0]
+    assert told.msgid == STOPPED["timeout-wall"] and told.params["seconds"] == 45

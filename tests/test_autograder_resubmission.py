@@ -61,6 +61,23 @@ def test_an_impossible_time_is_replaced_by_the_arrival(claimed: str, why) -> Non
     assert "DROP" not in problems[0].format(Translator("en"))  # the forged text is never echoed
 
 
+@pytest.mark.parametrize("claimed", ["2001-09-09 01:46:40 UTC", "2026-10-31 23:00:00 UTC"])
+def test_a_time_before_the_release_is_replaced_by_the_arrival(claimed: str) -> None:
+    """A back-dated time: long ago, or just before the assignment existed."""
+    kept, problems = intake.submission_time(claimed, ARRIVED, released=dt.datetime(2026, 11, 1, 8, 0))
+    assert kept == ARRIVED
+    assert [p.msgid for p in problems] == [intake.TIME_TOO_EARLY.msgid]
+    assert "2026-11-01 08:00:00 UTC" in problems[0].format(Translator("en"))
+
+
+def test_the_release_time_comes_from_the_release_folder(tmp_path: Path) -> None:
+    release = tmp_path / "release" / "what-is-ai"
+    release.mkdir(parents=True)
+    os.utime(release, (1_700_000_000, 1_700_000_000))
+    assert intake.released_time(tmp_path, "what-is-ai") == dt.datetime(2023, 11, 14, 22, 13, 20)
+    assert intake.released_time(tmp_path, "other") is None
+
+
 def test_a_resubmission_cannot_claim_to_be_older_than_the_graded_one() -> None:
     previous = dt.datetime(2026, 11, 20, 9, 0)
     kept, problems = intake.submission_time(_stamp(dt.datetime(2026, 11, 19, 23, 59)), ARRIVED, previous)
@@ -143,15 +160,20 @@ def test_forged_times_are_not_recorded(classroom, tmp_path: Path) -> None:
     classroom.submit(course, "amina", classroom.reference, timestamp=_stamp(honest))
     classroom.submit(course, "future", classroom.reference, timestamp="2099-01-01 00:00:00 UTC")
     classroom.submit(course, "garbage", classroom.reference, timestamp="\x00\x01" * 40)
+    classroom.submit(course, "backdated", classroom.reference, timestamp="2001-09-09 01:46:40 UTC")
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     outcomes = {o.student: o for o in grade_assignment(course, "what-is-ai", limits=LIMITS)}
     url = book.gradebook_url(course)
     times = classroom.times(url)
     assert abs((times["amina"] - honest).total_seconds()) < 0.01
-    for forger in ("future", "garbage"):
+    for forger in ("future", "garbage", "backdated"):
         assert started - dt.timedelta(minutes=1) <= times[forger] <= dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        assert outcomes[forger].problems and outcomes[forger].problems[0].msgid in (intake.TIME_TOO_LATE.msgid, intake.TIME_UNREADABLE.msgid)
-    assert classroom.scores(url) == {"amina": 3.0, "future": 3.0, "garbage": 3.0}  # the work itself is graded
+        assert outcomes[forger].problems and outcomes[forger].problems[0].msgid in (
+            intake.TIME_TOO_LATE.msgid, intake.TIME_UNREADABLE.msgid, intake.TIME_TOO_EARLY.msgid)
+    assert outcomes["backdated"].problems[0].msgid == intake.TIME_TOO_EARLY.msgid
+    page = (course / "feedback" / "backdated" / "what-is-ai" / "what-is-ai.html").read_text(encoding="utf-8")
+    assert "before the assignment was released" in page  # the student is told, and the teacher (problems)
+    assert classroom.scores(url) == {"amina": 3.0, "future": 3.0, "garbage": 3.0, "backdated": 3.0}  # the work itself is graded
 
     # a late resubmission that claims the old time is caught: it cannot be older than what was graded
     classroom.submit(course, "amina", classroom.reference + "\n# improved\n", timestamp=_stamp(honest - dt.timedelta(hours=2)))

@@ -20,6 +20,7 @@ The steps, in order:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -114,6 +115,26 @@ def public_root(lesson: LessonSource, into: Path) -> Path:
         shutil.copytree(lesson.folder / "locales", folder / "locales")
     shutil.copytree(datasets_dir(), into / "datasets")
     return into
+
+
+def _covers(tmp: Path) -> dict[Path, str]:
+    """Empty folders laid over the lessons the package bundles for learners' installs (``_bundle``):
+    they keep their solution regions, so the sandbox must not see them, neither in the package
+    mounted at /jisr-src nor where the interpreter's own prefix (an installed wheel) shows them."""
+    bundle = PACKAGE / "_bundle"
+    covers: dict[Path, str] = {}
+    if not bundle.is_dir():
+        return covers
+    places = ["/jisr-src/jisr/_bundle"]
+    real = os.path.realpath(bundle)
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, sys.base_prefix)}
+    if any(real.startswith(prefix.rstrip("/") + "/") for prefix in prefixes) and not real.startswith("/usr/"):
+        places.append(real)  # an installed package: the interpreter's prefix is mounted as it is
+    for number, place in enumerate(places):
+        empty = tmp / f"cover-{number}"
+        empty.mkdir()
+        covers[empty] = place
+    return covers
 
 
 def decide(calls: dict[str, dict[str, Any]], results: dict[str, Any]) -> list[Verdict]:
@@ -217,7 +238,7 @@ def grade_program(program: Program, lesson: LessonSource, limits: sandbox.Limits
             inputs={"program.json": json.dumps(payload).encode(), "harness.py": HARNESS.read_bytes()},
             outputs=["results.json"],
             limits=limits or sandbox.Limits(),
-            read_only={root: "/jisr-root", PACKAGE: "/jisr-src/jisr"},  # the package only, not the source tree
+            read_only={root: "/jisr-root", PACKAGE: "/jisr-src/jisr", **_covers(Path(tmp))},  # the package only
             env={"JISR_ROOT": "/jisr-root", "PYTHONPATH": "/jisr-src", "MPLBACKEND": "Agg", "JISR_LANG": program.language},
         )
     raw = result.files.get("results.json")

@@ -170,10 +170,10 @@ def submission_time(claimed: str | None, arrived: datetime, previous: datetime |
     params["claimed"] = _shown(moment)
     if moment > arrived + CLOCK_SKEW:
         return arrived, [Message(TIME_TOO_LATE.msgid, params)]
-    if released is not None and moment < released - CLOCK_SKEW:
-        return arrived, [Message(TIME_TOO_EARLY.msgid, {**params, "released": _shown(released)})]
     if previous is not None and moment < previous:
         return arrived, [Message(TIME_WENT_BACK.msgid, {**params, "previous": _shown(previous)})]
+    if released is not None and moment < released - CLOCK_SKEW:
+        return arrived, [Message(TIME_TOO_EARLY.msgid, {**params, "released": _shown(released)})]
     return moment, []
 
 
