@@ -79,3 +79,67 @@ def test_markdown_structure_survives_translation() -> None:
     assert seen == ["Title", "A paragraph\non two lines.", "one", "two\ncontinued", "Inside a note."]
     assert "x = 1" in out and "a = b" in out and "## TITLE" in out and ":::{note}" in out
     assert translate_markdown(text, lambda s: s).replace("  continued", "continued") == text.replace("  continued", "continued")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_machinery_is_out_of_sight(lesson) -> None:
+    """Parameters, set-up and an interactive's code: removed from the book, collapsed in the notebook."""
+    from jisr.render import machinery
+
+    for language in LANGUAGES:
+        book = [c for c in render(lesson, language, "book").cells if c.cell_type == "code"]
+        learner = [c for c in render(lesson, language, "learner").cells if c.cell_type == "code"]
+        assert len(book) == len(learner)
+        source = [c for c in lesson.notebook.cells if c.cell_type == "code"]
+        assert len(source) == len(book)
+        kinds = [machinery(c) for c in book]
+        assert "parameters" in kinds and "setup" in kinds, "the lesson lost its parameters or set-up cell"
+        assert any("start_lesson(" in c.source for c, kind in zip(book, kinds) if kind == "setup")
+        for original, page_cell, notebook_cell, kind in zip(source, book, learner, kinds):
+            tags = page_cell.metadata.get("tags", [])
+            hidden = notebook_cell.metadata.get("jupyter", {}).get("source_hidden", False)
+            if kind is None:  # the author's own choices, untouched
+                assert tags == original.metadata.get("tags", [])
+                assert hidden == original.metadata.get("jupyter", {}).get("source_hidden", False)
+            elif kind == "jisr-interactive":
+                assert "remove-input" in tags and "remove-cell" not in tags and hidden  # the sliders stay
+            else:
+                assert "remove-cell" in tags and hidden
+        teacher = [c for c in render(lesson, language, "nbgrader").cells if c.cell_type == "code"]
+        for original, teacher_cell in zip(source, teacher):  # the teacher sees what the author wrote
+            hidden = teacher_cell.metadata.get("jupyter", {}).get("source_hidden", False)
+            assert hidden == original.metadata.get("jupyter", {}).get("source_hidden", False)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
+def test_lesson_code_fits_a_phone(lesson) -> None:
+    from jisr.check import code_width_problems
+    from jisr.i18n import Translator
+
+    problems = [m.format(Translator("en")) for m in code_width_problems(lesson)]
+    assert not problems, "\n".join(problems)
+
+
+def test_code_width_rule_names_lesson_cell_and_line(tmp_path) -> None:
+    """`jisr check` points at the long line, in the user's language."""
+    import shutil
+
+    from jisr.check import CODE_WIDTH, code_width_problems
+    from jisr.i18n import Translator
+    from jisr.source import read_lesson
+
+    folder = tmp_path / LESSONS[0].meta["part"] / LESSONS[0].meta["id"]
+    shutil.copytree(LESSONS[0].folder, folder)
+    source = (folder / "lesson.md").read_text(encoding="utf-8")
+    long_line = "too_long = " + repr("x" * (CODE_WIDTH - 10))
+    source = source.replace("```{code-cell} ipython3\n:tags: [answer-q1]\n\n", "```{code-cell} ipython3\n:tags: [answer-q1]\n\n" + long_line + "\n", 1)
+    (folder / "lesson.md").write_text(source, encoding="utf-8")
+    lesson = read_lesson(folder / "lesson.md")
+    problems = [m for m in code_width_problems(lesson) if m.params["start"] == long_line[:30]]
+    assert len(problems) == 1
+    cell = next(i for i, c in enumerate(lesson.notebook.cells, start=1) if long_line in c.source)
+    english = problems[0].format(Translator("en"))
+    assert f"cell {cell}, line 1" in english and str(len(long_line)) in english and "lesson.md" in english
+    for language in ("fr", "ar"):
+        translated = problems[0].format(Translator.for_package(language))
+        assert translated != english and str(cell) in translated and str(len(long_line)) in translated

@@ -15,6 +15,13 @@ Targets (the order of the steps below is the whole pipeline):
     locked.
 
 Code cells are copied, never translated, so code is the same in every language.
+
+Machinery stays out of the learner's sight (``hide_machinery``): the
+``parameters`` cell and the set-up cell (tagged ``setup``, or the cell that
+calls ``jisr.start_lesson``) are removed from the book page and collapsed in
+the learner's notebook (``jupyter.source_hidden``: they still run); a cell
+tagged ``jisr-interactive`` shows only its output in the book (the sliders,
+see ``jisr.interactive``) and is collapsed in the notebook.
 """
 
 from __future__ import annotations
@@ -71,6 +78,21 @@ def _tag_value(cell: Any, prefix: str) -> str | None:
     return None
 
 
+MACHINERY_TAGS = ("parameters", "setup", "jisr-interactive")
+"""Cell tags whose code the learner does not need to read (see ``hide_machinery``)."""
+
+
+def machinery(cell: Any) -> str | None:
+    """The machinery tag of a code cell, if it is one: set-up, parameters or an interactive's code."""
+    tags = _tags(cell)
+    for tag in MACHINERY_TAGS:
+        if tag in tags:
+            return tag
+    if "start_lesson(" in cell.source:
+        return "setup"
+    return None
+
+
 def declare_language(code: str, language: str) -> str:
     """Add the notebook's language to its parameters cell (``lang = "ar"``).
 
@@ -85,6 +107,18 @@ def declare_language(code: str, language: str) -> str:
     from .i18n import NOTEBOOK_LANGUAGE_VARIABLE
 
     return f'{code.rstrip()}\n{NOTEBOOK_LANGUAGE_VARIABLE} = "{language}"'
+
+
+def hide_machinery(cell: Any, target: str) -> None:
+    """Hide a machinery cell's code: removed from the book page, collapsed in the learner's notebook."""
+    kind = machinery(cell)
+    if kind is None or target == "nbgrader":
+        return
+    if target == "book":
+        tag = "remove-input" if kind == "jisr-interactive" else "remove-cell"
+        cell.metadata["tags"] = [*_tags(cell), tag]
+    else:
+        cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
 
 
 def _header(lesson: LessonSource, t: Translator, download: bool = False) -> str:
@@ -205,7 +239,9 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
                 code = guard_import(code)
         if "parameters" in _tags(cell):
             code = declare_language(code, language)
-        nb.cells.append(nbformat.v4.new_code_cell(code, metadata=metadata))
+        new = nbformat.v4.new_code_cell(code, metadata=metadata)
+        hide_machinery(new, target)
+        nb.cells.append(new)
     nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_keypoints(lesson, t))))
     for number, cell in enumerate(nb.cells):
         cell["id"] = f"{lesson.meta['id']}-{number}"  # stable ids: diffs and nbgrader stay readable
