@@ -59,6 +59,22 @@ def _error(text: str) -> nbformat.NotebookNode:
                                   traceback=lines[-40:])
 
 
+def unchanged_answers(submission: nbformat.NotebookNode) -> list[str]:
+    """Answer cells the student left as released: nbgrader's own test (the cell's checksum still matches)."""
+    from nbgrader.utils import compute_checksum
+
+    unchanged = []
+    for cell in submission.get("cells", []):
+        info = _nbgrader(cell) if isinstance(cell, dict) else {}
+        if info.get("solution") and isinstance(info.get("grade_id"), str) and "checksum" in info:
+            try:
+                if info["checksum"] == compute_checksum(cell):
+                    unchanged.append(info["grade_id"])
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # a malformed cell: leave it to the teacher
+    return unchanged
+
+
 def cell_outputs(run: CellRun) -> list[nbformat.NotebookNode]:
     """What a kernel would have shown under a cell, from the supervisor's outcome."""
     outputs = [_stream(run.output)] if run.output else []
@@ -103,6 +119,10 @@ def autograded_notebook(source: nbformat.NotebookNode, submission: nbformat.Note
         made = nbformat.v4.new_code_cell(text, metadata=metadata)
         if run is not None and index < len(run.cells):
             made.outputs = cell_outputs(run.cells[index])
+            if cell.grade_id in program.hidden:  # a traceback would quote the hidden test's line
+                for output in made.outputs:
+                    if output.output_type == "error":
+                        output.traceback = [f"{output.ename}: {output.evalue}".rstrip(": ")]
         return made
 
     def own_cells(after: int) -> list[nbformat.NotebookNode]:

@@ -32,7 +32,7 @@ from ..source import lesson_by_key
 from . import gradebook as book
 from .grade import Grade, grade_program, graded_points
 from .intake import CHANGING, LINKED, released_time, snapshot, submission_time
-from .autograded import autograded_notebook, write_autograded
+from .autograded import autograded_notebook, unchanged_answers, write_autograded
 from .safe import is_text, visible
 from .sandbox import Limits
 from .submission import SubmissionError, build_program, parse_submission
@@ -115,7 +115,7 @@ def grade_one(source: nbformat.NotebookNode, folder: Path, assignment: str, limi
         grade = grade_program(program, lesson_by_key(program.lesson), limits)
     outcome = Outcome(student, grade=grade, problems=time_problems + list(program.problems), answers=dict(program.answers),
                       language=language, timestamp=timestamp, teacher_notes=list(getattr(grade, "teacher_notes", [])),
-                      plain=plain, unanswered=list(program.not_found))
+                      plain=plain, unanswered=sorted(set(program.not_found) | set(unchanged_answers(submitted))))
     outcome.autograded = autograded_notebook(source, submitted, program, outcome, run)
     return outcome
 

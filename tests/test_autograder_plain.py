@@ -1,0 +1,242 @@
+"""A plain nbgrader course (made with nbgrader's own tools, no Jisr metadata) graded safely.
+
+The course has answer cells, visible test cells, hidden tests, a test cell
+that gives partial credit (it shows a number) and a free-text answer graded by
+hand. Honest students get what ``nbgrader autograde`` gives them; students who
+exit early, print a fake report, rebind ``AssertionError``, forge the
+supervisor's report or look for the hidden tests get nothing from it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jisr.autograder import sandbox
+from jisr.autograder.batch import grade_assignment
+from jisr.autograder.gradebook import gradebook_url
+
+pytestmark = pytest.mark.slow
+ASSIGNMENT = "ps1"
+JISR = str(Path(sys.executable).parent / "jisr")
+
+
+def _meta(**fields: object) -> dict:
+    base = {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False}
+    return {"nbgrader": {**base, **fields}}
+
+
+def plain_source() -> nbformat.NotebookNode:
+    """What a teacher writes with nbgrader's "Create Assignment" toolbar."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Problem set 1"),
+        nbformat.v4.new_code_cell("import math\nDATA = open('numbers.txt').read().split()", metadata=_meta(grade_id="setup", locked=True)),
+        nbformat.v4.new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
+                                  metadata=_meta(grade_id="square", solution=True)),
+        nbformat.v4.new_code_cell("assert square(3) == 9\n### BEGIN HIDDEN TESTS\nassert square(-4) == 16\n### END HIDDEN TESTS",
+                                  metadata=_meta(grade_id="test_square", grade=True, locked=True, points=2)),
+        nbformat.v4.new_code_cell("def mean(xs):\n    ### BEGIN SOLUTION\n    return sum(xs) / len(xs)\n    ### END SOLUTION",
+                                  metadata=_meta(grade_id="mean", solution=True)),
+        # partial credit: the cell shows how many of its points were earned
+        nbformat.v4.new_code_cell("score = 0\nif mean([1, 2, 3]) == 2:\n    score += 1\n### BEGIN HIDDEN TESTS\n"
+                                  "if mean([2.5]) == 2.5:\n    score += 1\n### END HIDDEN TESTS\nscore",
+                                  metadata=_meta(grade_id="test_mean", grade=True, locked=True, points=2)),
+        nbformat.v4.new_markdown_cell("Why does one large value move the mean?\n\nYOUR ANSWER HERE",
+                                      metadata=_meta(grade_id="explain", grade=True, solution=True, points=1)),
+    ]
+    return nb
+
+
+RIGHT = {"square": "def square(x):\n    return x * x", "mean": "def mean(xs):\n    return sum(xs) / len(xs)",
+         "explain": "The mean adds every value, so one large value pulls it up."}
+VISIBLE_ONLY = {"square": "def square(x):\n    return 9", "mean": "def mean(xs):\n    return 2"}
+HONEST = {"right": RIGHT, "visible_only": VISIBLE_ONLY, "blank": {}}
+EXPECTED = {"right": 4.0, "visible_only": 1.0, "blank": 0.0}
+
+WRONG = "def square(x):\n    return 0\n"
+CHEATS = {
+    "exits": "import os\nos._exit(0)\n",
+    "sys_exit": "import sys\nsys.exit(0)\n" + RIGHT["square"],
+    "fake_report": "print('{\"outcomes\": []}')\nprint('test_square: passed 2/2, test_mean: passed 2/2')\n" + WRONG,
+    "assertion_error": "import builtins\nclass Quiet(Exception):\n    pass\nbuiltins.AssertionError = Quiet\nAssertionError = None\n" + WRONG,
+    # write a report with made-up receipts everywhere it could reach, then leave
+    "forged_receipts": (
+        "import glob, json, os\n"
+        "fake = (json.dumps({'outcomes': [{'receipt': '0' * 32, 'status': 'ok'}] * 8}) + '\\n').encode()\n"
+        "for path in glob.glob('/proc/*/fd/*'):\n"
+        "    try:\n"
+        "        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)\n"
+        "        os.write(fd, fake)\n"
+        "        os.close(fd)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(fake.decode())\n" + WRONG),
+    # look for the hidden tests everywhere a process of the sandbox can read
+    "hidden_hunter": (
+        "import glob, os\n"
+        "FOUND, NEEDLE = [], b'square(' + b'-4)'\n"
+        "for path in ['program.json', 'harness.py'] + glob.glob('/proc/*/cmdline') + glob.glob('/proc/*/environ') + glob.glob('/proc/*/fd/*'):\n"
+        "    try:\n"
+        "        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)\n"
+        "        if NEEDLE in os.read(fd, 2_000_000):\n"
+        "            FOUND.append(path)\n"
+        "        os.close(fd)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print('FOUND' if FOUND else 'NOTHING', FOUND)\n"
+        "def square(x):\n    return 16 if FOUND else 0\n"),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def needs_sandbox() -> None:
+    assert sandbox.available(), sandbox.unavailable_reason()
+
+
+def make_course(root: Path, env: dict[str, str]) -> Path:
+    """A plain nbgrader course, released with ``nbgrader generate_assignment``."""
+    (root / "source" / ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(plain_source(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    (root / "source" / ASSIGNMENT / "numbers.txt").write_text("1 2 3\n")
+    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "plain101"\n')
+    done = subprocess.run(["nbgrader", "generate_assignment", ASSIGNMENT], cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return root
+
+
+def submit(course: Path, student: str, answers: dict[str, str]) -> None:
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+
+
+def scores(course: Path) -> dict[str, dict[str, float | None]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook_url(course)) as gradebook:
+        return {s.student.id: {g.name: g.auto_score for n in s.notebooks for g in n.grades}
+                for s in gradebook.assignment_submissions(ASSIGNMENT)}
+
+
+def total(rows: dict[str, float | None]) -> float:
+    return sum(v or 0.0 for v in rows.values())
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory, tool_env: dict[str, str]) -> Path:
+    root = make_course(tmp_path_factory.mktemp("plain") / "course", tool_env)
+    for student, answers in HONEST.items():
+        submit(root, student, answers)
+    for student, code in CHEATS.items():
+        submit(root, student, {"square": code, "mean": RIGHT["mean"]})
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(course: Path, tool_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``jisr grade`` as a teacher types it, on the plain course (finding 8: it died with KeyError: 'jisr')."""
+    return subprocess.run([JISR, "grade", str(course), ASSIGNMENT], env=tool_env, capture_output=True, text=True, timeout=900)
+
+
+def test_jisr_grade_grades_a_plain_course(graded: subprocess.CompletedProcess[str], course: Path) -> None:
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    assert "Traceback" not in graded.stderr and "KeyError" not in graded.stderr
+    found = scores(course)
+    for student, expected in EXPECTED.items():
+        assert total(found[student]) == expected, (student, found[student])
+    # hidden tests count; the partial-credit cell gives its number
+    assert found["visible_only"] == {"test_square": 0.0, "test_mean": 1.0, "explain": 0.0}
+    # the free-text answer is left to the teacher, as nbgrader leaves it
+    assert found["right"]["explain"] is None
+
+
+@pytest.mark.parametrize("student", list(CHEATS))
+def test_tricks_earn_nothing(graded: subprocess.CompletedProcess[str], course: Path, student: str) -> None:
+    assert graded.returncode == 0
+    rows = scores(course)[student]
+    assert rows["test_square"] == 0.0, (student, rows)
+    assert rows["test_mean"] in (0.0, 2.0)  # an honest mean, run or not after the trick
+    if student in ("exits",):
+        assert rows["test_mean"] == 0.0  # nothing after a process that left has a result
+
+
+def test_hidden_tests_cannot_be_read_before_they_run(graded: subprocess.CompletedProcess[str], course: Path) -> None:
+    nb = nbformat.read(course / "autograded" / "hidden_hunter" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "NOTHING" in printed and "FOUND" not in printed
+
+
+def test_the_autograded_notebook_is_what_the_formgrader_needs(graded: subprocess.CompletedProcess[str], course: Path) -> None:
+    """Finding 10: outputs, nbgrader metadata, no hidden tests; nbgrader's rule reads Jisr's points."""
+    from nbgrader.utils import determine_grade, is_grade
+
+    for student in HONEST:
+        path = course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        text = nbformat.writes(nb)
+        assert "HIDDEN TESTS" not in text and "square(-4)" not in text
+        by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+        if student == "right":
+            assert by_id["explain"].source == RIGHT["explain"]
+        for grade_id in ("test_square", "test_mean"):
+            cell = by_id[grade_id]
+            assert is_grade(cell)
+            points, _ = determine_grade(cell)
+            assert points == scores(course)[student][grade_id], (student, grade_id)
+    failing = nbformat.read(course / "autograded" / "visible_only" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    errors = [o for c in failing.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0].ename == "AssertionError"
+
+
+def test_gradebook_rows_are_as_nbgrader_writes_them(graded: subprocess.CompletedProcess[str], course: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook_url(course)) as gradebook:
+        right = gradebook.find_submission(ASSIGNMENT, "right")
+        assert right.score == 4.0 and right.max_score == 5.0
+        flagged = {g.name for n in right.notebooks for g in n.grades if g.needs_manual_grade}
+        assert flagged == {"explain"}  # only the free-text answer waits for the teacher
+        blank = gradebook.find_submission(ASSIGNMENT, "blank")
+        comments = {c.name: c.auto_comment for n in blank.notebooks for c in n.comments}
+        assert comments["square"] == "No response."
+
+
+def test_honest_students_get_what_nbgrader_autograde_gives(graded: subprocess.CompletedProcess[str], course: Path,
+                                                          tmp_path: Path, tool_env: dict[str, str]) -> None:
+    """A drop-in replacement: the same class, stock ``nbgrader autograde`` (its own kernel), same points."""
+    stock = make_course(tmp_path / "stock", tool_env)
+    for student, answers in HONEST.items():
+        submit(stock, student, answers)
+    done = subprocess.run(["nbgrader", "autograde", ASSIGNMENT], cwd=stock, env=tool_env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    theirs, ours = scores(stock), scores(course)
+    for student in HONEST:
+        assert {k: v for k, v in theirs[student].items() if k != "explain"} == \
+               {k: v for k, v in ours[student].items() if k != "explain"}, student
+
+
+def test_one_student_only(course: Path, tmp_path: Path, tool_env: dict[str, str]) -> None:
+    copy = shutil.copytree(course, tmp_path / "one")
+    for path in (copy / "gradebook.db", copy / "autograded"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    subprocess.run(["nbgrader", "db", "assignment", "add", ASSIGNMENT], cwd=copy, env=tool_env, capture_output=True, check=True)
+    subprocess.run(["nbgrader", "generate_assignment", ASSIGNMENT, "--force"], cwd=copy, env=tool_env, capture_output=True, check=True)
+    outcomes = grade_assignment(copy, ASSIGNMENT, student="visible_only")
+    assert [o.student for o in outcomes] == ["visible_only"] and outcomes[0].score == 1.0
+    assert set(scores(copy)) == {"visible_only"}
+    assert sorted(p.name for p in (copy / "autograded").iterdir()) == ["visible_only"]
