@@ -71,6 +71,13 @@ def test_arabic_notebook_in_jupyterlab(jupyterlab, browser_factory) -> None:
     assert bold, "markdown inside the right-to-left paragraphs must still render"
     code = driver.find_element(By.CSS_SELECTOR, ".jp-CodeCell .cm-content")
     assert code.value_of_css_property("direction") == "ltr"
+    # the settings and set-up cells are collapsed: the learner runs them without reading machinery
+    WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".jp-CodeCell")) > 4)
+    cells = driver.find_elements(By.CSS_SELECTOR, ".jp-CodeCell")
+    first_two = [cell.find_elements(By.CSS_SELECTOR, ".jp-InputPlaceholder") for cell in cells[:2]]
+    assert all(first_two), "the parameters and set-up cells should show a collapsed placeholder"
+    shown = " ".join(c.text for c in driver.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .cm-content") if c.is_displayed())
+    assert "start_lesson(" not in shown and "lesson.tr" not in shown
     shots = build_dir() / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(shots / "ar-jupyterlab.png"))

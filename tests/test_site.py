@@ -104,6 +104,10 @@ def test_lesson_page(language: str, server: str, site, browser_factory) -> None:
     assert feedback and feedback[0].get_attribute("lang") == language
 
     assert_math_renders(driver)
+    # the machinery stays out of sight: no settings cell, no set-up, no interactive's code
+    code = " ".join(pre.get_attribute("textContent") for pre in driver.find_elements(By.CSS_SELECTOR, "div.cell_input pre"))
+    for machinery in ("start_lesson(", "fast = False", "jisr.interactive", "lesson.tr"):
+        assert machinery not in code, f"{machinery} is shown on the book page"
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{language}-desktop.png"))
 
