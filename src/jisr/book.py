@@ -17,6 +17,18 @@ The steps, in order (each a small function below):
                         font, no widget renderer), the theme's strings and footer
                         in the page's language (``FRAME_MESSAGES``), and the
                         language's typography on the prose (``jisr.typography``).
+
+What the book does with a lesson's cells (see ``courses/README-authoring.md``):
+
+- ``parameters`` and ``setup`` cells (or the cell that calls ``start_lesson``)
+  are removed from the page (``jisr.render.hide_machinery``);
+- a cell tagged ``jisr-interactive`` shows only its output: the sliders of
+  ``jisr.interactive.sliders``, whose every position was sent through the model
+  when the notebook ran here, wired by ``book/static/jisr.js`` (no kernel, no
+  widget renderer). ipywidgets outputs are not shown: they cannot work without
+  a kernel;
+- code boxes and outputs wrap on phones; ``jisr check`` keeps lesson code
+  lines to 60 characters.
 """
 
 from __future__ import annotations
