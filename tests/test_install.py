@@ -142,7 +142,6 @@ def _changed_course(tmp_path: Path) -> Path:
     root = tmp_path / "course"
     shutil.copytree(ROOT / "courses", root / "courses", ignore=shutil.ignore_patterns("grading.yml"))
     shutil.copytree(ROOT / "datasets", root / "datasets")
-    (root / "pyproject.toml").write_text("")
     lesson = root / "courses" / "fundamentals" / "what-is-ai" / "lesson.md"
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence for the update.\n", encoding="utf-8")
     second = root / "courses" / "fundamentals" / "what-is-ai-2"
