@@ -4,6 +4,7 @@ Each leaves the old state or the new one, never half, and grading again finishes
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -58,16 +59,22 @@ def _grader(course: Path, env: dict[str, str]) -> subprocess.Popen:
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _sandboxes_left(course: Path) -> list[str]:
-    """Command lines of processes still running a harness (they must die with their grader)."""
+def _sandboxes_left(tag: str) -> list[str]:
+    """Command lines of the processes still running in a sandbox of the grader tagged ``tag``.
+
+    Every sandbox carries its grader's tag (``JISR_GRADER``): another course's
+    or another grader's sandboxes on the same machine are not counted.
+    """
     found = []
+    wanted = f"JISR_GRADER={tag}".encode()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
+                environment = (entry / "environ").read_bytes().split(b"\0")
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if "harness.py" in command:
+            if wanted in environment:
                 found.append(command)
     return found
 
@@ -75,7 +82,8 @@ def _sandboxes_left(course: Path) -> list[str]:
 def test_grader_killed_at_random_moments_loses_nothing(classroom, tmp_path: Path, tool_env: dict[str, str]) -> None:
     course = classroom.copy(tmp_path / "course")
     expected = _class(classroom, course)
-    env = {**tool_env, "JISR_LANG": "en"}
+    tag = f"killtest{os.getpid()}"
+    env = {**tool_env, "JISR_LANG": "en", "JISR_GRADER_TAG": tag}
     rng = random.Random(4)
     moments = sorted(rng.uniform(0.3, 12.0) for _ in range(5))
     seen_partial = set()
@@ -85,9 +93,9 @@ def test_grader_killed_at_random_moments_loses_nothing(classroom, tmp_path: Path
         grader.send_signal(signal.SIGKILL)  # no clean-up code runs
         grader.wait()
         deadline = time.monotonic() + 5
-        while _sandboxes_left(course) and time.monotonic() < deadline:
+        while _sandboxes_left(tag) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _sandboxes_left(course) == []  # bwrap --die-with-parent: no sandbox outlives its grader
+        assert _sandboxes_left(tag) == []  # bwrap --die-with-parent: no sandbox outlives its grader
         _integrity(course)
         recorded = classroom.scores(book.gradebook_url(course))
         assert all(recorded[s] == expected[s] for s in recorded), (moment, recorded)  # what is there is right
@@ -358,3 +366,71 @@ def test_no_reference_nor_hidden_value_is_visible_in_the_sandbox(classroom, tmp_
     assert sleeper is not None and sleeper.status == "timeout"
     told = sleeper.verdicts[0].messages[0]
     assert told.msgid == STOPPED["timeout-wall"] and told.params["seconds"] == 45
+
+
+# --------------------------------------------------------------------------- a busy machine
+
+
+GRADER = """
+import json, sys
+from pathlib import Path
+from jisr.autograder.batch import grade_assignment
+from jisr.autograder.sandbox import Limits
+limits = Limits(cpu_seconds=20, wall_seconds=float(sys.argv[2]), memory_mb=2048)
+outcomes = grade_assignment(Path(sys.argv[1]), "what-is-ai", workers=2, limits=limits)
+print(json.dumps({o.student: [o.score, o.grade.status if o.grade else None, o.recorded] for o in outcomes}))
+"""
+
+
+def _sandbox_pids(tag: str) -> set[int]:
+    wanted = f"JISR_GRADER={tag}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_two_graders_and_a_cpu_burner_on_one_machine_give_every_verdict_right(classroom, tmp_path: Path,
+                                                                              tool_env: dict[str, str]) -> None:
+    """Two graders on two courses at once, and processes that keep every processor busy: a correct
+    submission that needs about two seconds of processor time against a four-second wall limit still
+    passes (the time it waited for a processor is not its own), a sleeper is still stopped by the
+    wall clock, and each grader's sandboxes are told apart by its tag."""
+    wall = 4
+    runs = []
+    for name in ("course-a", "course-b"):
+        course = classroom.copy(tmp_path / name)
+        expected = _class(classroom, course)
+        classroom.submit(course, "idris", "import time\ntime.sleep(10_000)\n" + classroom.reference)
+        expected["idris"] = 0.0
+        runs.append((course, expected, f"{name}-{os.getpid()}"))
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+               for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        graders = [subprocess.Popen([sys.executable, "-c", GRADER, str(course), str(wall)], text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env={**tool_env, "JISR_GRADER_TAG": tag}) for course, _, tag in runs]
+        seen: dict[str, set[int]] = {tag: set() for _, _, tag in runs}
+        while any(grader.poll() is None for grader in graders):
+            for tag in seen:
+                seen[tag] |= _sandbox_pids(tag)
+            time.sleep(0.2)
+        outputs = [grader.communicate(timeout=600) for grader in graders]
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    for (course, expected, tag), (out, err), grader in zip(runs, outputs, graders):
+        assert grader.returncode == 0, err[-3000:]
+        got = json.loads(out.strip().splitlines()[-1])
+        assert {student: score for student, (score, _, _) in got.items()} == expected, got
+        assert got["amina"][1] == "graded" and got["idris"][1] == "timeout" and all(r for _, _, r in got.values()), got
+        assert classroom.scores(book.gradebook_url(course)) == expected
+        assert not _sandbox_pids(tag)  # nothing of this grader is left
+    first, second = (seen[tag] for _, _, tag in runs)
+    assert first and second and not first & second  # each grader saw its own sandboxes, never the other's
