@@ -143,3 +143,22 @@ def test_code_width_rule_names_lesson_cell_and_line(tmp_path) -> None:
     for language in ("fr", "ar"):
         translated = problems[0].format(Translator.for_package(language))
         assert translated != english and str(cell) in translated and str(len(long_line)) in translated
+
+
+@pytest.mark.parametrize("target", ["learner", "nbgrader"])
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_notebooks_have_the_language_typography(language: str, target: str) -> None:
+    """French spaces and apostrophes, Arabic punctuation in the notebooks' text (code spans and math left alone)."""
+    import re
+
+    from jisr.typography import prose_problems
+
+    for lesson in LESSONS:
+        nb = render(lesson, language, target)
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            prose = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|<[^>]+>|\]\([^)]*\)", " x ", cell.source, flags=re.S)
+            problems = prose_problems(prose, language)
+            assert not problems, f"{lesson.key} {target}: {problems[:5]}"
+        # code is never typeset: test_code_is_identical_in_every_language compares it with English

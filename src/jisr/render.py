@@ -37,6 +37,7 @@ from .i18n import LANG_MARKER, Message, N_, Translator
 from .languages import LANGUAGES
 from .notebook_guard import guard_import
 from .source import LessonSource, translate_markdown
+from .typography import typeset_markdown
 
 TARGETS = ("book", "learner", "nbgrader")
 CODE_STUB = "# ✍️\nraise NotImplementedError()"
@@ -196,7 +197,8 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
     t = lesson_translator(lesson, language)
-    wrap: Callable[[str], str] = (lambda s: _rtl_wrap(s, language)) if target != "book" else (lambda s: s)
+    # notebooks get the language's typography here; the book gets it on its HTML (jisr.book)
+    wrap: Callable[[str], str] = (lambda s: _rtl_wrap(typeset_markdown(s, language), language)) if target != "book" else (lambda s: s)
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

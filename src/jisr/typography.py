@@ -30,8 +30,7 @@ _ARABIC = re.compile(f"[{ARABIC_LETTER}]")
 _ARABIC_PUNCT = {",": "،", ";": "؛", "?": "؟"}
 
 # French: punctuation that takes a space before it, when it closes a word (not "10:30", "http://", "!=")
-_FR_BEFORE = re.compile(r"(?<=\S)[ \u00a0\u202f]?([;:!?])(?=\s|$|[»)\]\"’”.,…<])")
-_FR_BEFORE_SPACED = re.compile(r"(?<=\S) ([;:!?])(?=\s|$|[»)\]\"’”.,…<])")
+_FR_BEFORE = re.compile(r"(?<=\S)[ \u00a0\u202f]?([;:!?])(?=\s|$|[»)\]\"’”.,…<*_])")
 _FR_OPEN = re.compile(r"«[ \u00a0\u202f]*")
 _FR_CLOSE = re.compile(r"[ \u00a0\u202f]*»")
 _FR_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['”](?=[^\W\d_]|$)")
@@ -166,3 +165,27 @@ def prose_problems(text: str, language: str, before: str = "") -> list[str]:
                 continue
             problems.append(f"Latin punctuation in Arabic prose: …{text[max(0, start - 20):match.end() + 20]}…")
     return problems
+
+
+# code spans, math, link targets, HTML tags and MyST roles are not prose
+_MARKDOWN_LITERAL = re.compile(r"(`+[^`]*`+|\$\$.*?\$\$|\$[^$\n]*\$|\]\([^)]*\)|<[^>]+>|\{[a-zA-Z:-]+\}|https?://\S+)", re.S)
+
+
+def typeset_markdown(text: str, language: str) -> str:
+    """Apply ``language``'s typography to a translated Markdown text, leaving code, math and links alone.
+
+    >>> typeset_markdown("Lancez `q1.check()`: c'est «simple»!", "fr")
+    'Lancez `q1.check()`\\xa0: c’est «\\u202fsimple\\u202f»\\u202f!'
+    """
+    if language not in ("fr", "ar"):
+        return text
+    pieces = _MARKDOWN_LITERAL.split(text)
+    before = ""
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            before = "x"  # a code span reads as a word in the sentence
+            continue
+        if piece:
+            pieces[index] = typeset_text(piece, language, before)
+            before = piece
+    return "".join(pieces)
