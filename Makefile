@@ -43,8 +43,8 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 # The learner's wheel: the package plus a copy of the courses and data sets in
-# src/jisr/_bundle (a build product, gitignored). Hidden tests (grading.yml), the
-# data generators and the authors' style sheets stay out of it.
+# src/jisr/_bundle (a build product, gitignored). Hidden tests (grading.yml), solution
+# regions of lesson.md, the data generators and the authors' style sheets stay out of it.
 BUNDLE := src/jisr/_bundle
 # WHEEL_FLAGS=--no-build-isolation builds with the venv's setuptools (offline, as the tests do)
 WHEEL_FLAGS ?=
@@ -55,13 +55,17 @@ bundle:
 	cp courses/glossary.yml $(BUNDLE)/courses/
 	cd courses && for lesson in */*/lesson.md; do \
 	  dir=$$(dirname $$lesson); mkdir -p ../$(BUNDLE)/courses/$$dir/locales; \
-	  cp $$dir/lesson.md ../$(BUNDLE)/courses/$$dir/; \
 	  if [ -f $$dir/exercises.yml ]; then cp $$dir/exercises.yml ../$(BUNDLE)/courses/$$dir/; fi; \
 	  cp $$dir/locales/*.po ../$(BUNDLE)/courses/$$dir/locales/ 2>/dev/null || true; \
 	done
+	# lesson.md without its solution regions: a graded answer never ships (learners' notebooks are rendered without them anyway)
+	PYTHONPATH=src $(or $(wildcard $(BIN)/python),$(PYTHON)) -c 'import pathlib, sys; from jisr.render import strip_solutions; \
+	  [pathlib.Path(sys.argv[1], p).write_text(strip_solutions(pathlib.Path(p).read_text(encoding="utf-8")), encoding="utf-8") \
+	   for p in map(str, pathlib.Path().glob("courses/*/*/lesson.md"))]' $(BUNDLE)
 	cp datasets/*.csv datasets/*.md $(BUNDLE)/datasets/
 	cp datasets/fonts/* $(BUNDLE)/datasets/fonts/
 	@! find $(BUNDLE) -name grading.yml | grep . || { echo "grading.yml must not ship" >&2; exit 1; }
+	@! grep -rl "BEGIN SOLUTION" $(BUNDLE) || { echo "solutions must not ship" >&2; exit 1; }
 
 wheel: bundle
 	rm -rf build dist/jisr-*.whl

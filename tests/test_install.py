@@ -9,6 +9,7 @@ packages through a ``.pth`` line, which does not process that venv's own
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -22,10 +23,13 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
 from jisr import lab
+from jisr.render import render
+from jisr.source import find_lessons
 from jisr.paths import project_root
 
 ROOT = project_root()
@@ -82,6 +86,13 @@ def test_wheel_carries_courses_and_data_but_no_hidden_tests(wheel: Path) -> None
     assert "jisr/_bundle/courses/glossary.yml" in bundle
     # hidden tests stay with teachers; generators and authors' files stay in the repository
     assert not [n for n in names if n.endswith("grading.yml") or "generate_" in n or "/style/" in n]
+    # nor the reference answers of lesson.md: the learner's notebook stays the same without them
+    archive = zipfile.ZipFile(wheel)
+    assert not [n for n in bundle if b"BEGIN SOLUTION" in archive.read(n)]
+    for lesson in find_lessons():
+        text = archive.read(f"jisr/_bundle/courses/{lesson.key}/lesson.md").decode("utf-8")
+        shipped = dataclasses.replace(lesson, notebook=jupytext.reads(text, fmt="md:myst"))
+        assert render(shipped, "fr", "learner") == render(lesson, "fr", "learner")
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     always = [line.split(":", 1)[1].strip().split("==")[0].lower() for line in metadata.splitlines()
               if line.startswith("Requires-Dist:") and "extra ==" not in line]
