@@ -10,6 +10,9 @@ supervisor's report or look for the hidden tests get nothing from it.
 from __future__ import annotations
 
 import datetime
+import html
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -240,3 +243,106 @@ def test_one_student_only(course: Path, tmp_path: Path, tool_env: dict[str, str]
     assert [o.student for o in outcomes] == ["visible_only"] and outcomes[0].score == 1.0
     assert set(scores(copy)) == {"visible_only"}
     assert sorted(p.name for p in (copy / "autograded").iterdir()) == ["visible_only"]
+
+
+# --------------------------------------------------------------------------- nbgrader's formgrader (finding 10)
+
+SAFE_CONFIG = ("\nfrom jisr.autograder.nbgrader_plugin import SAFE_AUTOGRADE\n"
+               "c.Autograde.autograde_preprocessors = SAFE_AUTOGRADE\n")
+
+
+class Formgrader:
+    """A real ``jupyter server`` with nbgrader's formgrader, on the loopback, for one course."""
+
+    def __init__(self, course: Path, env: dict[str, str]) -> None:
+        import secrets
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.token = secrets.token_hex(16)
+        self.log = (course.parent / "server.log").open("w")
+        self.process = subprocess.Popen(
+            ["jupyter", "server", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={course}",
+             '--ServerApp.jpserver_extensions={"nbgrader.server_extensions.formgrader": True}',
+             *(["--allow-root"] if os.geteuid() == 0 else [])],
+            cwd=course, env={**env, "JUPYTER_CONFIG_DIR": str(course.parent / "jupyter-config")},
+            stdout=self.log, stderr=subprocess.STDOUT)
+        import time
+
+        for _ in range(600):
+            try:
+                self.get("/formgrader/api/status")
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise AssertionError("the formgrader did not start: " + (course.parent / "server.log").read_text()[-2000:])
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        import json
+        import urllib.request
+
+        data = json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=600) as response:
+            text = response.read().decode()
+        return json.loads(text) if response.headers.get_content_type() == "application/json" or text[:1] in "[{" else text
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def formgrader(graded: subprocess.CompletedProcess[str], course: Path, tmp_path_factory: pytest.TempPathFactory,
+               tool_env: dict[str, str]):
+    copy = Path(shutil.copytree(course, tmp_path_factory.mktemp("formgrader") / "course", symlinks=True))
+    with (copy / "nbgrader_config.py").open("a") as fh:
+        fh.write(SAFE_CONFIG)
+    server = Formgrader(copy, tool_env)
+    yield server
+    server.stop()
+
+
+def test_the_formgrader_shows_what_jisr_graded(formgrader: Formgrader) -> None:
+    rows = {row["student"]: row for row in formgrader.get(f"/formgrader/api/submissions/{ASSIGNMENT}")}
+    for student in [*HONEST, *CHEATS]:
+        assert rows[student]["autograded"], (student, rows[student])
+    assert rows["right"]["score"] == 4.0 and rows["right"]["max_score"] == 5.0
+    assert rows["visible_only"]["score"] == 1.0 and rows["exits"]["score"] == 0.0
+    assert rows["right"]["needs_manual_grade"]  # the free-text answer, and only because of it
+    notebooks = {n["student"]: n for n in formgrader.get(f"/formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")}
+    page = formgrader.get(f"/formgrader/submissions/{notebooks['visible_only']['id']}/")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))  # the code is syntax-highlighted
+    assert "return 9" in text and "AssertionError" in text and "square(-4)" not in text
+
+
+def test_manual_grading_works_on_top_and_the_button_cannot_undo_it(formgrader: Formgrader) -> None:
+    notebooks = {n["student"]: n for n in formgrader.get(f"/formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")}
+    right = notebooks["right"]["id"]
+    grades = {g["name"]: g for g in formgrader.get(f"/formgrader/api/grades?submission_id={right}")}
+    formgrader.request("PUT", f"/formgrader/api/grade/{grades['explain']['id']}", {"manual_score": 1})
+    comments = {c["name"]: c for c in formgrader.get(f"/formgrader/api/comments?submission_id={right}")}
+    formgrader.request("PUT", f"/formgrader/api/comment/{comments['explain']['id']}", {"manual_comment": "Très clair."})
+    # the "Autograde" button, on an honest student and on one who left early
+    for student in ("right", "exits", "fake_report"):
+        result = formgrader.request("POST", f"/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde")
+        assert result["success"], result
+    rows = {row["student"]: row for row in formgrader.get(f"/formgrader/api/submissions/{ASSIGNMENT}")}
+    assert rows["right"]["score"] == 5.0 and not rows["right"]["needs_manual_grade"]
+    assert rows["exits"]["score"] == 0.0 and rows["fake_report"]["score"] == 0.0
+    comments = {c["name"]: c for c in formgrader.get(f"/formgrader/api/comments?submission_id={right}")}
+    assert comments["explain"]["manual_comment"] == "Très clair."
