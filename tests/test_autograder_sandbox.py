@@ -787,3 +787,25 @@ def test_without_control_groups_the_per_process_limits_hold_and_say_so(monkeypat
     assert "per process only" in line and "64 processes of 1024 MB" in line
     assert result.status == "ok" and not result.cgroup
     assert loop.status == "timeout" and loop.stopped_by == "cpu"
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="the grader caps inodes when it runs as root")
+def test_the_number_of_files_is_capped_in_every_tmpfs() -> None:
+    limits = Limits(cpu_seconds=20, wall_seconds=60, memory_mb=256, processes=24, disk_mb=16, files=500)
+    result = py("""
+        import json, os
+        made = {}
+        for folder in (".", "/tmp", "/dev/shm"):
+            count = 0
+            try:
+                while count < 5000:
+                    os.close(os.open(f"{folder}/f{count}", os.O_CREAT | os.O_WRONLY, 0o644))
+                    count += 1
+            except OSError as err:
+                made[folder] = [count, err.strerror]
+        print(json.dumps(made))
+    """, limits=limits)
+    made = report(result)
+    assert set(made) == {".", "/tmp", "/dev/shm"}, made  # every one of them stopped before 5000
+    assert all(count < 500 and why == "No space left on device" for count, why in made.values()), made

@@ -11,7 +11,8 @@ One call to :func:`run` starts one throw-away sandbox:
   prefixes (the virtualenv and the installation it points to), each at its
   host path so ``sys.executable`` works inside. ``/etc/passwd``, ``group`` and
   ``hosts`` are small generated files. ``/sandbox`` (the working directory and
-  ``HOME``), ``/tmp`` and ``/dev/shm`` are fresh size-capped tmpfs; ``/`` is
+  ``HOME``), ``/tmp`` and ``/dev/shm`` are fresh tmpfs capped in size and, for
+  root runs, in number of files (``nr_inodes``, ``Limits.files``); ``/`` is
   read-only. (Not ``/work``: on the course's CI the virtualenv itself lives
   under ``/work``, and a tmpfs there would hide it.) Nothing else of the host
   is visible: no home folders, no course files, no host ``/tmp``, no gradebook.
@@ -143,9 +144,11 @@ class Limits:
     output_bytes: int = 1_000_000  #: cap of stdout and of stderr, each
     open_files: int = 256  #: RLIMIT_NOFILE
     disk_mb: int = 64  #: size of each tmpfs: the working directory, /tmp and /dev/shm
+    files: int = 10_000  #: most files and folders (inodes) in each tmpfs (runs as root: set with ``nr_inodes``)
 
     def __post_init__(self) -> None:
-        for name in ("cpu_seconds", "memory_mb", "processes", "file_size_mb", "output_bytes", "open_files", "disk_mb"):
+        for name in ("cpu_seconds", "memory_mb", "processes", "file_size_mb", "output_bytes", "open_files", "disk_mb",
+                     "files"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer, not {value!r}")
@@ -676,6 +679,21 @@ def run(
     return result
 
 
+def _cap_inodes(child: int, files: int) -> None:
+    """Cap the number of inodes of the sandbox's three tmpfs (bwrap sets only their size).
+
+    Empty files cost no bytes, so ``--size`` alone lets a run make millions of
+    them. As root, the grader remounts each tmpfs inside the sandbox's mount
+    namespace with ``nr_inodes`` before the command starts.
+    """
+    for path in (WORKDIR, "/tmp", "/dev/shm"):
+        done = subprocess.run([_tool("nsenter"), f"--target={child}", "--mount", "--", _tool("mount"), "-o",
+                               f"remount,nr_inodes={files}", path], stdin=subprocess.DEVNULL, capture_output=True,
+                              env={"PATH": "/usr/bin:/bin"}, timeout=_SETUP_TIMEOUT, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"could not cap the files of {path} in the sandbox: {done.stderr.decode(errors='replace')}")
+
+
 def _close(fds: list[int], fd: int) -> None:
     if fd in fds:
         fds.remove(fd)
@@ -761,6 +779,7 @@ def _supervise(args: list[str], fds: list[int], info_r: int, info_w: int, block_
             raise RuntimeError("the sandbox's working directory is not the fresh tmpfs it should be")
         if owner is not None:
             os.fchown(root_fd, *owner)
+            _cap_inodes(child, limits.files)
         _write_inputs(root_fd, inputs, owner)
         if cgroup is not None:
             try:
