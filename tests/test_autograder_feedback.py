@@ -126,7 +126,7 @@ def test_full_marks_are_congratulated() -> None:
 def test_french_page_uses_the_catalogs() -> None:
     _, page = _page(_full("fr"))
     assert page.attrs("html") == [{"lang": "fr", "dir": "ltr"}]
-    assert "Qu'est-ce que l'IA ? Votre premier modèle" in page.visible
+    assert "Qu'est-ce que l'IA ? Votre premier modèle" in page.visible.replace("\u2019", "'")  # typographic apostrophes
     assert "Tous les tests sont réussis." in page.visible
     _, page = _page(_partial("fr"))
     assert "5 tests réussis sur 7." in page.visible
@@ -139,7 +139,8 @@ def test_arabic_page_is_right_to_left_with_code_left_to_right() -> None:
     assert "ما الذكاء الاصطناعي؟ نموذجك الأول" in page.visible
     assert "اجتازت دالتك الاختبارات كلها." in page.visible
     assert page.attrs("pre") and all(attrs.get("dir") == "ltr" for attrs in page.attrs("pre"))
-    assert all(attrs.get("dir") == "ltr" for attrs in page.attrs("bdi"))  # the student id
+    assert {"dir": "ltr"} in page.attrs("bdi")  # the student id; each message parameter is isolated too
+    assert all(attrs.get("dir") in (None, "ltr") for attrs in page.attrs("bdi"))
     assert "html[dir=rtl] body{text-align:right}" in text
     assert page.pres == [HOSTILE]
 
@@ -340,3 +341,35 @@ def test_a_linked_student_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FeedbackError):
         write_feedback(tmp_path, ASSIGNMENT, _partial(), LESSON)
     assert not list((tmp_path / "elsewhere").rglob("*.html"))
+
+
+# --------------------------------------------------------------------------- what came from a student, what stopped a run
+
+
+def test_a_stop_by_the_wall_clock_names_the_wall_clock_limit() -> None:
+    limits = Limits()  # 30 s of processor time, 60 s of wall clock
+    by_wall = stopped_message("timeout", limits, "wall")
+    by_cpu = stopped_message("timeout", limits, "cpu")
+    assert by_wall.params["seconds"] == limits.wall_seconds and "60 seconds allowed from start to finish" in by_wall.msgid.format(**by_wall.params)
+    assert by_cpu.params["seconds"] == limits.cpu_seconds
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_override_in_a_grade_id_is_escaped_and_isolated(language: str) -> None:
+    note = Message("The cell marked {cell} is not part of the lesson; it runs as your own code and earns no points.",
+                   {"cell": "q9\u202e3/3 \x1b[2K<b>"})
+    outcome = Outcome("amina\u202e", grade=Grade([Verdict("q3", 0.0, 3.0, [PASSED_5_OF_7])]), problems=[note],
+                      language=language)
+    page = feedback_html(outcome, LESSON, ASSIGNMENT)
+    assert "\u202e" not in page and "\x1b" not in page
+    assert "<bdi>q9\\u202e3/3 \\x1b[2K&lt;b&gt;</bdi>" in page
+    assert "amina\\u202e" in page
+
+
+def test_a_malformed_result_tells_the_student_kindly_and_the_teacher_the_detail() -> None:
+    from jisr.autograder.grade import _malformed
+
+    assert _malformed(b'{"cells": [], "calls": []}') == "'calls' is a list, not an object"
+    assert _malformed(b'[1, 2]') == "results.json holds a list, not an object"
+    assert _malformed(b'{"calls": {"q3": [1]}}') == "the results of 'q3' are not a list of objects"
+    assert _malformed(b'{"calls": {"q3": [{"status": "ok", "value": 1}]}}') is None
