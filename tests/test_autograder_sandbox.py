@@ -809,3 +809,21 @@ def test_the_number_of_files_is_capped_in_every_tmpfs() -> None:
     made = report(result)
     assert set(made) == {".", "/tmp", "/dev/shm"}, made  # every one of them stopped before 5000
     assert all(count < 500 and why == "No space left on device" for count, why in made.values()), made
+
+
+@needs_bwrap
+def test_a_run_stopped_by_the_wall_clock_on_an_overloaded_machine_is_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no room to stretch the wall limit, a run that mostly waited for a processor when the wall clock
+    stopped it is not the code's fault: it is run once more before the stop counts (and says so)."""
+    monkeypatch.setattr(sandbox, "_STRETCH", 1.0)
+    limits = Limits(cpu_seconds=30, wall_seconds=1, memory_mb=256, processes=24, disk_mb=16)
+    burners = _burners(4 * (os.cpu_count() or 1))
+    try:
+        time.sleep(0.5)
+        result = py("while True: pass", limits=limits)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert result.status == "timeout" and result.stopped_by == "wall", _why(result)
+    assert result.overloaded and result.retried, _why(result)
