@@ -348,7 +348,7 @@ def test_infinite_loop_times_out() -> None:
     start = time.monotonic()
     result = py("while True: pass", limits=limits)
     assert result.status == "timeout"
-    assert time.monotonic() - start < 8  # the CPU limit stopped it, before the wall clock
+    assert result.stopped_by == "cpu"  # the processor-time limit stopped it, not the wall clock
 
 
 @needs_bwrap
@@ -357,7 +357,7 @@ def test_sleep_times_out() -> None:
     start = time.monotonic()
     result = py("import time; time.sleep(1000)", limits=limits)
     assert result.status == "timeout" and result.returncode is None
-    assert 1.4 < time.monotonic() - start < 4
+    assert time.monotonic() - start > 1.4 and result.stopped_by == "wall"
 
 
 @needs_bwrap
@@ -365,7 +365,7 @@ def test_input_gets_end_of_file_instead_of_hanging() -> None:
     start = time.monotonic()
     result = py("input('name? ')")
     assert result.status == "error" and b"EOFError" in result.stderr
-    assert time.monotonic() - start < 3
+    assert result.stopped_by is None  # it ended by itself, no limit had to stop it
 
 
 @needs_bwrap
@@ -380,7 +380,7 @@ def test_ignoring_signals_does_not_save_a_loop() -> None:
             pass
     """, limits=limits)
     assert result.status == "timeout"  # SIGXCPU ignored: the hard CPU limit's SIGKILL
-    assert time.monotonic() - start < 8
+    assert result.stopped_by == "cpu"
 
 
 @needs_bwrap
@@ -442,7 +442,7 @@ def test_fork_bomb_is_contained() -> None:
                 pass
     """)
     assert result.status in ("ok", "timeout", "error")
-    assert time.monotonic() - start < SMALL.wall_seconds + 3
+    assert time.monotonic() - start < SMALL.wall_seconds * sandbox._STRETCH + 3  # the wall clock's hard bound, however busy the machine
     assert wait_for_process_count(before + 10) <= before + 10
 
 
@@ -460,7 +460,7 @@ def test_daemon_does_not_outlive_the_run() -> None:
         print("parent done")
     """)
     assert result.status == "ok" and result.stdout == b"parent done\n"
-    assert time.monotonic() - start < 3  # run() neither waited for the daemon nor for the deadline
+    assert result.stopped_by is None  # run() neither waited for the daemon nor for the deadline
 
 
 FORKS = """
@@ -590,7 +590,7 @@ def test_huge_output_is_capped() -> None:
     """)
     assert result.status == "output-limit" and result.returncode is None
     assert len(result.stdout) == SMALL.output_bytes and result.stdout.startswith(b"x" * 99 + b"\n")
-    assert time.monotonic() - start < 5
+    assert result.stopped_by is None  # stopped by the output limit, not a clock
 
 
 @needs_bwrap
