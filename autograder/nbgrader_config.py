@@ -15,3 +15,10 @@ c.Execute.interrupt_on_timeout = True
 # Grading runs the lesson's own set-up, which needs the course files (the
 # language marker jisr-lang.txt travels with each assignment).
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# `nbgrader autograde` and the formgrader's "Autograde" button grade with
+# Jisr's sandbox, as `jisr grade` does: nbgrader's own step would run the
+# students' code with the teacher's rights and trust its own test cells.
+from jisr.autograder.nbgrader_plugin import SAFE_AUTOGRADE  # noqa: E402
+
+c.Autograde.autograde_preprocessors = SAFE_AUTOGRADE

@@ -112,10 +112,15 @@ def cmd_serve(args: argparse.Namespace, t: Translator) -> int:
 
 
 def cmd_course(args: argparse.Namespace, t: Translator) -> int:
-    from .nbgrader_course import make_course
+    from .nbgrader_course import GenerateError, make_course
 
     for language in args.languages:
-        course = make_course(language, Path(args.output) / language if args.output else None)
+        try:
+            course = make_course(language, Path(args.output) / language if args.output else None)
+        except GenerateError as err:
+            _say(t, Message(N_("nbgrader could not generate the assignments for {language}:\n{log}"),
+                            {"language": language, "log": str(err)}), sys.stderr)
+            return 1
         _say(t, Message(N_("nbgrader course for {language} written to {path}"), {"language": language, "path": str(course)}))
     return 0
 
@@ -149,12 +154,22 @@ def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
 
     try:
         outcomes = grade_assignment(Path(args.course), args.assignment, workers=args.workers, db_url=args.db_url,
-                                    feedback=not args.no_feedback, progress=progress)
+                                    feedback=not args.no_feedback, progress=progress, student=args.student,
+                                    language=t.language)
     except GradebookError as err:
         _say(t, err.message, sys.stderr)
         return 1
+    if args.student is not None and not outcomes:
+        _say(t, Message(N_("No submission of {assignment} by {student} in {folder}."),
+                        {"assignment": visible(args.assignment), "student": visible(args.student),
+                         "folder": str(Path(args.course) / "submitted")}), sys.stderr)
+        return 1
     _say(t, Message(N_("{n} submission graded in {seconds:.1f} s."), plural=N_("{n} submissions graded in {seconds:.1f} s."),
                     n=len(outcomes), params={"n": len(outcomes), "seconds": time.perf_counter() - started}))
+    _class_summary(outcomes, args.pass_mark, t)
+    if args.export:
+        if _export(args, t) != 0:
+            return 1
     missing = [visible(o.student) for o in outcomes if not o.recorded]
     if missing:
         _say(t, Message(N_("{n} submission was not recorded in the gradebook ({students}); its previous state is kept. Run the same command again."),
@@ -162,6 +177,51 @@ def cmd_grade(args: argparse.Namespace, t: Translator) -> int:
                         n=len(missing), params={"n": len(missing), "students": ", ".join(missing)}), sys.stderr)
         return 1
     return 0
+
+
+def _class_summary(outcomes, pass_mark: float, t: Translator) -> None:
+    """Who passed, who did not, who was not graded or not recorded and why: the teacher's end-of-run view."""
+    from .autograder.safe import visible
+
+    recorded = [o for o in outcomes if o.recorded and o.error is None and o.grade is not None]
+    passed = [o for o in recorded if o.grade.max_score and o.score >= pass_mark / 100 * o.grade.max_score]
+    below = [o for o in recorded if o not in passed]
+    names = lambda group: ", ".join(visible(o.student) for o in group) or "-"  # noqa: E731
+    _say(t, Message(N_("Summary: {passed} of {graded} passed (at least {mark:g}% of the points): {names}"),
+                    {"passed": len(passed), "graded": len(recorded), "mark": pass_mark, "names": names(passed)}))
+    if below:
+        _say(t, Message(N_("Below {mark:g}%: {names}"), {"mark": pass_mark, "names": names(below)}))
+    for outcome in outcomes:
+        if outcome.recorded and outcome.error is not None:
+            _say(t, Message(N_("Zero recorded for {student}: {reason}"),
+                            {"student": visible(outcome.student), "reason": visible(outcome.error.format(t))}))
+    for outcome in outcomes:
+        if not outcome.recorded:
+            _say(t, Message(N_("Not recorded: {student}: {reason}"),
+                            {"student": visible(outcome.student), "reason": visible(outcome.not_recorded.format(t))}))
+
+
+def _export(args: argparse.Namespace, t: Translator) -> int:
+    from .autograder.export import write_csv
+    from .autograder.gradebook import GradebookError, gradebook_url, retrying
+
+    target = Path(args.export)
+    try:
+        count = retrying(lambda: write_csv(gradebook_url(Path(args.course), args.db_url), target, args.assignment))
+    except (GradebookError, OSError) as err:
+        reason = err.message.format(t) if isinstance(err, GradebookError) else (err.strerror or str(err))
+        _say(t, Message(N_("The CSV file {path} could not be written: {reason}"), {"path": str(target), "reason": reason}), sys.stderr)
+        return 1
+    except Exception as err:  # e.g. nbgrader's MissingEntry: the assignment is not in the gradebook
+        _say(t, Message(N_("The CSV file {path} could not be written: {reason}"), {"path": str(target), "reason": str(err)[:300]}), sys.stderr)
+        return 1
+    _say(t, Message(N_("{n} row written to {path}."), plural=N_("{n} rows written to {path}."),
+                    n=count, params={"n": count, "path": str(target)}))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, t: Translator) -> int:
+    return _export(args, t)
 
 
 def parser(t: Translator) -> argparse.ArgumentParser:
@@ -196,7 +256,16 @@ def parser(t: Translator) -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=2, help=t(N_("submissions graded at once (default: 2)")))
     s.add_argument("--db-url", help=t(N_("the gradebook's database URL (default: the course's nbgrader_config.py, else gradebook.db in the course)")))
     s.add_argument("--no-feedback", action="store_true", help=t(N_("do not write feedback pages for students")))
+    s.add_argument("--student", help=t(N_("grade only this student's submission")))
+    s.add_argument("--export", metavar="CSV", help=t(N_("then write the gradebook of this assignment to a CSV file")))
+    s.add_argument("--pass-mark", type=float, default=50.0, help=t(N_("percentage of the points that counts as passed in the summary (default: 50)")))
     s.set_defaults(func=cmd_grade)
+    s = sub.add_parser("export", help=t(N_("write a course's gradebook to a CSV file for the institute's records")))
+    s.add_argument("course", help=t(N_("the nbgrader course folder")))
+    s.add_argument("export", metavar="CSV", help=t(N_("the CSV file to write")))
+    s.add_argument("--assignment", help=t(N_("only this assignment (default: all)")))
+    s.add_argument("--db-url", help=t(N_("the gradebook's database URL (default: the course's nbgrader_config.py, else gradebook.db in the course)")))
+    s.set_defaults(func=cmd_export)
     from .lab import add_parser as add_lab_parser  # the learner's `jisr lab`
 
     add_lab_parser(sub, t)

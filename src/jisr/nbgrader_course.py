@@ -1,13 +1,18 @@
 """The teacher's side: an nbgrader course per language, from the same lesson sources.
 
 ``make_course("fr")`` writes ``_build/nbgrader/fr/`` with ``nbgrader_config.py``
-and ``source/<lesson id>/<lesson id>.ipynb``; from there nbgrader's own
-workflow runs as usual (``nbgrader generate_assignment``, release, collect,
-``nbgrader autograde``, formgrader, feedback).
+and ``source/<lesson id>/<lesson id>.ipynb``, then generates every assignment
+with nbgrader (``release/`` and ``gradebook.db``), so a teacher goes straight
+to releasing, collecting and ``jisr grade``. The configuration holds no
+absolute path: nbgrader's course root is the folder it is run from, so the
+course works wherever it is copied.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -23,16 +28,41 @@ def graded_lessons() -> list[LessonSource]:
     return [lesson for lesson in find_lessons() if any(s.get("graded") for s in lesson.exercises.values())]
 
 
-def make_course(language: str, root: Path | None = None) -> Path:
-    """Write (or refresh) the nbgrader course folder for ``language``; return it."""
+def make_course(language: str, root: Path | None = None, *, generate: bool = True) -> Path:
+    """Write (or refresh) the nbgrader course folder for ``language`` and generate its assignments; return it.
+
+    ``generate=False`` writes only ``source/`` and the configuration.
+    """
     root = root or build_dir() / "nbgrader" / language
     root.mkdir(parents=True, exist_ok=True)
     template = (project_root() / "autograder" / "nbgrader_config.py").read_text(encoding="utf-8")
-    config = template + f'\nc.CourseDirectory.course_id = "jisr-{language}"\nc.CourseDirectory.root = {str(root)!r}\n'
+    config = template + f'\nc.CourseDirectory.course_id = "jisr-{language}"\n'
     (root / "nbgrader_config.py").write_text(config, encoding="utf-8")
     for lesson in graded_lessons():
         folder = root / "source" / lesson.meta["id"]
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(render(lesson, language, "nbgrader"), folder / f"{lesson.meta['id']}.ipynb")
         (folder / LANG_MARKER).write_text(language, encoding="utf-8")
+    if generate:
+        for lesson in graded_lessons():
+            generate_assignment(root, lesson.meta["id"])
     return root
+
+
+class GenerateError(RuntimeError):
+    """``nbgrader generate_assignment`` failed; the message has the end of its log."""
+
+
+def generate_assignment(course: Path, assignment: str) -> None:
+    """Run ``nbgrader generate_assignment`` in ``course`` with this Python's tools.
+
+    nbgrader runs the ``alembic`` command when it creates the gradebook: the
+    interpreter's own ``bin`` folder goes first on PATH, so it is found whether
+    or not the teacher activated the virtual environment.
+    """
+    tools = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": tools + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+                          cwd=course, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise GenerateError((done.stdout + done.stderr)[-2000:])

@@ -95,7 +95,8 @@ def grade_one(source: nbformat.NotebookNode, folder: Path, assignment: str, limi
     """
     student = folder.parent.name
     plain = plain_course.is_plain(source)
-    language = language or course_language(source)
+    # a Jisr lesson speaks its course's language; a plain course the teacher's (its notes only)
+    language = (language or "en") if plain else course_language(source)
     try:
         taken = snapshot(folder, f"{assignment}.ipynb", root=folder.parents[2])  # no link below the course
     except SubmissionError as err:

@@ -40,6 +40,7 @@ WRITE_FAILED = Message(N_("The gradebook could not be written ({error}). Nothing
 NO_ASSIGNMENT = Message(N_("The assignment {assignment} is not in the gradebook. Run `nbgrader generate_assignment {assignment}` in the course folder first."))
 TOO_NEW = Message(N_("The gradebook was made by a newer nbgrader (schema {found}); this nbgrader knows schemas up to {known}. Upgrade nbgrader; the gradebook was not touched."))
 UPGRADE_FAILED = Message(N_("The gradebook could not be upgraded to this nbgrader's schema ({error}). It was not changed; a copy is at {backup}."))
+UNVERSIONED = Message(N_("The gradebook has tables ({tables}) but no schema version, and they are not this nbgrader's: it was not changed. Move it aside and run `jisr course` again, or restore a backup."))
 BUSY_COURSE = Message(N_("Another `jisr grade` is already grading this course. Wait until it has finished, then run again."))
 
 
@@ -126,6 +127,30 @@ def _tools_on_path() -> None:
         os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
 
+def _stamp_if_unversioned(url: str, head: str) -> None:
+    """A gradebook with tables but no schema version: nbgrader made the tables, then could not run
+    ``alembic`` to write the version (not on PATH). If the tables are exactly this nbgrader's, write the
+    version it failed to write; otherwise refuse, since no migration can be trusted on it."""
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            if not tables:
+                return  # a new, empty database: nbgrader creates it with its version
+            found = {name: {c["name"] for c in inspect(connection).get_columns(name)} for name in tables}
+            wanted = {name: {c.name for c in table.columns} for name, table in Base.metadata.tables.items()}
+            if found != wanted:
+                raise GradebookError(Message(UNVERSIONED.msgid, {"tables": ", ".join(sorted(tables))[:200]}))
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+            connection.commit()
+    finally:
+        engine.dispose()
+
+
 def prepare(url: str) -> str | None:
     """Make sure the gradebook has this nbgrader's schema; return the backup made, if any.
 
@@ -135,7 +160,10 @@ def prepare(url: str) -> str | None:
     _tools_on_path()
     order, head = _revisions()
     found = schema_revision(url)
-    if found is None or found == head:
+    if found is None:
+        _stamp_if_unversioned(url, head)
+        return None
+    if found == head:
         return None
     if found not in order:
         raise GradebookError(Message(TOO_NEW.msgid, {"found": found, "known": head}))
