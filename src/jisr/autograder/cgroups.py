@@ -105,18 +105,30 @@ def _writable_parent(folder: Path) -> bool:
 
 
 def _v2_parent(mount: Path, path: str) -> Path | None:
-    parent = mount / path.lstrip("/")
-    try:
-        delegated = (parent / "cgroup.subtree_control").read_text().split()
-        if not {"memory", "pids"} <= set(delegated):
-            available = (parent / "cgroup.controllers").read_text().split()
-            if not {"memory", "pids"} <= set(available):
-                return None
-            # fails (EBUSY) when the grader's own group holds processes: then it is not delegated
-            (parent / "cgroup.subtree_control").write_text("+memory +pids" + (" +cpu" if "cpu" in available else ""))
-    except OSError:
-        return None
-    return parent if _writable_parent(parent) else None
+    """Where to make this grader's groups in the unified hierarchy, or None.
+
+    The grader's own group if it delegates ``memory`` and ``pids`` to its
+    children (or lets the grader switch them on: only possible while it holds
+    no process, e.g. at the root); else its parent's, when the grader sits in
+    a leaf of a delegated subtree (systemd ``Delegate=yes``: the service in
+    ``<unit>/main``, its sandboxes beside it).
+    """
+    own = mount / path.lstrip("/")
+    candidates = [own] + ([own.parent] if own != mount else [])
+    for number, parent in enumerate(candidates):
+        try:
+            delegated = set((parent / "cgroup.subtree_control").read_text().split())
+            if not {"memory", "pids"} <= delegated and number == 0:
+                available = set((parent / "cgroup.controllers").read_text().split())
+                if {"memory", "pids"} <= available:
+                    wanted = "+memory +pids" + (" +cpu" if "cpu" in available else "")
+                    (parent / "cgroup.subtree_control").write_text(wanted)  # EBUSY if it holds processes
+                    delegated = set((parent / "cgroup.subtree_control").read_text().split())
+        except OSError:
+            continue
+        if {"memory", "pids"} <= delegated and _writable_parent(parent):
+            return parent
+    return None
 
 
 @functools.lru_cache(maxsize=1)
