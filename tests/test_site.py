@@ -277,6 +277,15 @@ def test_frame_speaks_the_page_language(language: str, server: str, site, browse
         assert driver.execute_script("return arguments[0].getClientRects().length", licence) == 1
         assert licence.get_attribute("dir") == "ltr"
     assert "CC BY-SA 4.0" in [x.text for x in footer.find_elements(By.CSS_SELECTOR, ".jisr-licence")]
+    # the search page's own words (written by Sphinx's script) too
+    driver.get(f"{server}/{language}/search.html?q=Mejhoul")
+    summary = driver.find_element(By.CSS_SELECTOR, "#search-results, .search-summary, #search-progress")
+    WebDriverWait(driver, 30).until(lambda d: "${" not in d.find_element(By.TAG_NAME, "body").text
+                                    and d.find_elements(By.CSS_SELECTOR, "p.search-summary"))
+    said = driver.find_element(By.CSS_SELECTOR, "p.search-summary").text
+    assert said and "Search finished" not in said and "did not match" not in said, said
+    assert summary
+    driver.get(f"{server}/{language}/{PAGE}")
     # the copy button of code cells speaks the language too
     copy = driver.find_elements(By.CSS_SELECTOR, "button.copybtn")
     assert copy and copy[0].get_attribute("data-tooltip") == t(COPY_BUTTON_MESSAGES["copy"])

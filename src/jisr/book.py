@@ -328,6 +328,12 @@ FRAME_MESSAGES = (
     N_("Search"), N_("Contents"), N_("Index"), N_("Page"), N_("Print to PDF"), N_("Download this page"),
     N_("Fullscreen mode"), N_("Source repository"), N_("Search Results"), N_("Searching"),
 )
+SEARCH_MESSAGES = (
+    # what Sphinx's search page writes from JavaScript (its catalogs leave them empty in Arabic)
+    N_("Search Results"), N_("Searching"), N_("Preparing search..."), N_("Hide Search Matches"), N_(", in "),
+    N_("Search finished, found ${resultCount} page(s) matching the search query."),
+    N_("Your search did not match any documents. Please make sure that all words are spelled correctly and that you've selected enough categories."),
+)
 COPY_BUTTON_MESSAGES = {"copy": N_("Copy"), "copy_to_clipboard": N_("Copy to clipboard"),
                         "copy_success": N_("Copied!"), "copy_failure": N_("Failed to copy")}
 _FRAME_ATTRIBUTES = ("title", "aria-label", "placeholder", "data-bs-title", "alt")
@@ -393,6 +399,21 @@ def _translate_copy_button(root: Path, language: str) -> None:
     script.write_text(text, encoding="utf-8")
 
 
+def _complete_search_translations(root: Path, language: str) -> None:
+    """Fill the messages Sphinx's search page needs where Sphinx's own catalog has none."""
+    script = root / "_static" / "translations.js"
+    if language == SOURCE_LANGUAGE or not script.is_file():
+        return
+    text = script.read_text(encoding="utf-8")
+    start, end = text.index("{"), text.rindex("}") + 1
+    data = json.loads(text[start:end])
+    t = book_translator(language)
+    for english in SEARCH_MESSAGES:
+        if not data["messages"].get(english) and t(english) != english:
+            data["messages"][english] = t(english)
+    script.write_text(text[:start] + json.dumps(data, ensure_ascii=False, indent=1) + text[end:], encoding="utf-8")
+
+
 _WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-(?:state|view)\+json">.*?</script>\s*', re.S)
 
 
@@ -403,6 +424,7 @@ def postprocess_html(root: Path, language: str) -> None:
     modules = book_dir() / "node_modules"
     rtl_css = _mirror_stylesheets(root, modules) if lang.direction == "rtl" else {}
     _translate_copy_button(root, language)
+    _complete_search_translations(root, language)
     for path in root.rglob("*.html"):
         page = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8")
