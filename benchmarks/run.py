@@ -60,6 +60,7 @@ def _served(site: Path):
 def weights(site: Path) -> None:
     """What a first visit downloads, as Chromium requests it; sizes raw and gzip-compressed."""
     import gzip
+    import re
     from urllib.parse import urlparse
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -93,8 +94,10 @@ def weights(site: Path) -> None:
         finally:
             driver.quit()
             httpd.shutdown()
-    widgets = site / "assets" / "widgets" / "embed.js"
-    print(f"widget renderer, loaded only on request         {len(gzip.compress(widgets.read_bytes())) / 1024:5.0f} KiB gzip")
+    # no widget renderer any more: the sliders' precomputed predictions travel inside the page
+    html_text = (site / "en" / page).read_text(encoding="utf-8")
+    data = re.findall(r'data-jisr-interactive="([^"]*)"', html_text)
+    print(f"kernel-free sliders' data, inside the page       {sum(len(gzip.compress(d.encode())) for d in data) / 1024:5.1f} KiB gzip")
 
 
 def notebook_times() -> None:
