@@ -19,6 +19,7 @@ the model's, with no kernel and no widget renderer to download.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
@@ -125,13 +126,15 @@ class Sliders:
             "message": [before, after],
             **self.grid(),
         }
+        # ids from the content, not the object: the page is the same at every build
+        key = "jisr-" + hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
         rows = []
         for index, f in enumerate(self.features):
             rows.append(
-                f'<div class="jisr-slider"><label for="jisr-{id(self)}-{index}">{html.escape(f.label)}</label>'
-                f'<input type="range" id="jisr-{id(self)}-{index}" name="{html.escape(f.name)}" min="{f.minimum}" '
+                f'<div class="jisr-slider"><label for="{key}-{index}">{html.escape(f.label)}</label>'
+                f'<input type="range" id="{key}-{index}" name="{html.escape(f.name)}" min="{f.minimum}" '
                 f'max="{f.maximum}" step="{f.step}" value="{f.value}" disabled>'
-                f'<output for="jisr-{id(self)}-{index}" dir="ltr">{format_number(f.value, self.language, f.decimals)}</output></div>'
+                f'<output for="{key}-{index}" dir="ltr">{format_number(f.value, self.language, f.decimals)}</output></div>'
             )
         prediction = html.escape(self.say(self.predict(start)))
         return (
