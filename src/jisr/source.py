@@ -162,13 +162,21 @@ def markdown_units(text: str, where: str) -> list[Unit]:
 
 # --------------------------------------------------------------------------- code
 
+PLAIN_HELPERS = ("label", "say")
+"""Names a lesson's hidden set-up cell may bind to translating helpers, so the code the learner
+reads stays plain (``label = tr.plot``; ``say`` prints a translated sentence): their string
+arguments are messages too (see ``courses/README-authoring.md``)."""
+
+
 def code_units(code: str, where: str) -> list[Unit]:
-    """Find ``tr("...")``, ``tr.plot("...")`` and ``tr.n("one", "many", n)`` calls.
+    """Find ``tr("...")``, ``tr.plot("...")``, ``tr.n("one", "many", n)``, ``label("...")`` and ``say("...")`` calls.
 
     Examples
     --------
     >>> [u.msgid for u in code_units('print(tr("Hi {x}").format(x=1))', "c")]
     ['Hi {x}']
+    >>> [u.msgid for u in code_units('ax.set_xlabel(label("Length (cm)"))', "c")]
+    ['Length (cm)']
     """
     try:
         tree = ast.parse(code)
@@ -179,7 +187,7 @@ def code_units(code: str, where: str) -> list[Unit]:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func
-        is_tr = isinstance(func, ast.Name) and func.id == "tr"
+        is_tr = isinstance(func, ast.Name) and func.id in ("tr", *PLAIN_HELPERS)
         is_method = (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
