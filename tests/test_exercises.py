@@ -187,3 +187,214 @@ def test_number_between_quotes_gets_a_specific_message() -> None:
     assert "quotes" in result.messages[0].format(Translator("en"))
     generic = evaluate(spec, {"x": 0.5}, qid="q2").messages[0].format(Translator("en"))
     assert "q2.hint()" in generic
+
+
+# --------------------------------------------------------------------------- issue 8: checks that never lie
+
+ACCURACY = {"kind": "function", "target": "accuracy", "tolerance": 1e-6,
+            "cases": [{"args": [["a", "b", "a"], ["a", "b", "b"]], "expected": 0.6666666666666666}],
+            "probes": [{"args": [["Mejhoul", "Boufeggous", "Mejhoul"], ["Boufeggous", "Mejhoul", "Mejhoul"]], "expected": 0.3333333333333333}]}
+
+
+def verdict(spec: dict, code: str, language: str = "en") -> tuple[Outcome, str]:
+    result = evaluate(spec, run_code(code))
+    return result.outcome, " | ".join(m.format(Translator.for_package(language)) for m in result.messages)
+
+
+def test_words_are_new_objects_so_is_fails_as_in_the_grader() -> None:
+    outcome, _ = verdict(ACCURACY, "def accuracy(t, p):\n    return sum(a is b for a, b in zip(t, p)) / len(t)\n")
+    assert outcome is Outcome.INCORRECT
+    spec_without_probes = {**ACCURACY, "probes": []}  # one-letter strings are shared by Python itself
+    assert verdict(spec_without_probes, "def accuracy(t, p):\n    return sum(a is b for a, b in zip(t, p)) / len(t)\n")[0] is Outcome.CORRECT
+
+
+def test_a_function_that_sorts_its_inputs_in_place_is_told_kindly() -> None:
+    code = "def accuracy(t, p):\n    t.sort()\n    p.sort()\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n"
+    outcome, text = verdict(ACCURACY, code)
+    assert outcome is Outcome.INCORRECT
+    assert "changes the lists it is given" in text and "argument 1 became ['a', 'a', 'b']" in text
+    # right result, but it empties a list: still not correct, and said so in every language
+    code = "def accuracy(t, p):\n    r = sum(a == b for a, b in zip(t, p)) / len(t)\n    p.clear()\n    return r\n"
+    for language in LANGUAGES:
+        outcome, text = verdict(ACCURACY, code, language)
+        assert outcome is Outcome.INCORRECT
+        assert Translator.for_package(language).gettext("Your function changes the lists it is given: after `{call}`, argument {position} became {after}. Other cells still need them as they were: compare them without sorting, changing or emptying them.").split("`")[0] in text
+
+
+def test_probes_catch_what_the_cases_miss() -> None:
+    counter = "from collections import Counter\ndef accuracy(t, p):\n    return sum((Counter(t) & Counter(p)).values()) / len(t)\n"
+    assert verdict({**ACCURACY, "probes": []}, counter)[0] is Outcome.CORRECT
+    outcome, text = verdict(ACCURACY, counter)
+    assert outcome is Outcome.INCORRECT and "accuracy(['Mejhoul', 'Boufeggous', 'Mejhoul']" in text
+
+
+def test_a_mistake_message_needs_a_match_on_every_case() -> None:
+    """Finding 3: a `return` inside the loop was told "you return the error rate"."""
+    spec = {**ACCURACY, "cases": [{"args": [[1, 0], [0, 0]], "expected": 0.5}, {"args": [[1, 1, 0], [1, 0, 0]], "expected": 0.6666666666666666}],
+            "probes": [],
+            "mistakes": [{"name": "error-rate", "code": "def accuracy(t, p):\n    return sum(a != b for a, b in zip(t, p)) / len(t)\n",
+                          "message": "ERROR RATE"},
+                         {"name": "return-in-loop", "code": "def accuracy(t, p):\n    c = 0\n    for a, b in zip(t, p):\n        if a == b:\n            c += 1\n        return c / len(t)\n"}]}
+    loop = "def accuracy(t, p):\n    c = 0\n    for a, b in zip(t, p):\n        if a == b:\n            c = c + 1\n        return c / len(t)\n"
+    # case 1: both the error rate and the early return give 0.5; case 2 tells them apart
+    outcome, text = verdict(spec, loop)
+    assert outcome is Outcome.INCORRECT and "ERROR RATE" not in text
+    assert "its `return` is inside the loop" in text
+    only_some = "def accuracy(t, p):\n    return 0.5\n"  # equals the error rate on case 1 only
+    assert "ERROR RATE" not in verdict(spec, only_some)[1]
+
+
+def test_print_instead_of_return_and_rounding_are_named() -> None:
+    printed = "def accuracy(t, p):\n    print(sum(a == b for a, b in zip(t, p)) / len(t))\n"
+    assert "Replace `print(...)` with `return ...`" in verdict(ACCURACY, printed)[1]
+    silent = "def accuracy(t, p):\n    x = 1\n"
+    assert "Did you forget `return`?" in verdict(ACCURACY, silent)[1]
+    rounded = "def accuracy(t, p):\n    return round(sum(a == b for a, b in zip(t, p)) / len(t), 2)\n"
+    outcome, text = verdict(ACCURACY, rounded)
+    assert outcome is Outcome.INCORRECT and "without `round()`" in text
+    number = {"kind": "number", "target": "x", "expected": 2 / 3, "tolerance": 1e-6}
+    assert evaluate(number, {"x": 0.67}).messages[0].msgid.startswith("Your number looks rounded")
+    assert not evaluate(number, {"x": 0.5}).messages[0].msgid.startswith("Your number looks rounded")
+
+
+def test_a_function_that_never_ends_is_stopped_kindly() -> None:
+    spec = {**ACCURACY, "time_limit": 0.3}
+    for body in ("    while True:\n        pass\n",
+                 "    while True:\n        try:\n            sum(range(1000))\n        except BaseException:\n            pass\n"):
+        outcome, text = verdict(spec, "def accuracy(t, p):\n" + body)
+        assert outcome is Outcome.INCORRECT and "I stopped your function after 0.3 seconds" in text
+    assert verdict(ACCURACY, "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n")[0] is Outcome.CORRECT
+
+
+def test_time_limit_in_a_thread_without_signals() -> None:
+    """Off the main thread no signal can reach the code: the limit steps aside instead of failing."""
+    import threading
+
+    from jisr.exercises import time_limit
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(time_limit(0.1).__enter__()))
+    thread.start()
+    thread.join()
+    assert seen == [[]]
+
+
+def test_checks_say_which_tracks_they_count_for() -> None:
+    for language in LANGUAGES:
+        t = Translator.for_package(language)
+        exercise = Exercise("q9", {"kind": "number", "target": "x", "expected": 1, "tracks": ["users", "decision-makers"]}, t)
+        text = exercise.check({"x": 1}).text
+        assert t.gettext("This exercise counts for: {tracks}.").split("{")[0] in text
+        assert t.gettext("users") in text and t.gettext("decision-makers") in text
+
+
+def test_every_lesson_exercise_names_its_tracks_and_objectives() -> None:
+    from jisr.exercises import TRACKS
+
+    for lesson in LESSONS:
+        practised = {o for spec in lesson.exercises.values() for o in spec.get("objectives", [])}
+        assert set(lesson.meta["objective_ids"]) == practised, lesson.key
+        for qid, spec in lesson.exercises.items():
+            assert spec.get("tracks") and set(spec["tracks"]) <= set(TRACKS), qid
+            if spec.get("graded") and spec["kind"] == "function":
+                assert "users" not in spec["tracks"], qid
+
+
+def copied_lesson(tmp_path, edit_specs=None, edit_meta=None):
+    """A copy of lesson 1 under tmp_path, with its specs or front matter changed."""
+    import shutil
+
+    import yaml
+
+    from jisr.source import read_lesson
+
+    original = next(lesson for lesson in LESSONS if lesson.key == "fundamentals/what-is-ai")
+    folder = tmp_path / "fundamentals" / "what-is-ai"
+    shutil.copytree(original.folder, folder)
+    specs = yaml.safe_load((folder / "exercises.yml").read_text(encoding="utf-8"))
+    if edit_specs:
+        edit_specs(specs)
+    (folder / "exercises.yml").write_text(yaml.safe_dump(specs, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = (folder / "lesson.md").read_text(encoding="utf-8")
+    if edit_meta:
+        text = edit_meta(text)
+    (folder / "lesson.md").write_text(text, encoding="utf-8")
+    return read_lesson(folder / "lesson.md")
+
+
+def problems_of(lesson) -> list[str]:
+    from jisr.check import _lesson_problems
+
+    return [p.format(Translator("en")) for p in _lesson_problems(lesson)]
+
+
+def test_jisr_check_accepts_the_lessons_as_they_are() -> None:
+    for lesson in LESSONS:
+        assert problems_of(lesson) == [], lesson.key
+
+
+def test_jisr_check_refuses_a_last_hint_that_completes_a_graded_exercise(tmp_path) -> None:
+    from jisr.check import solution_lines
+
+    original = next(lesson for lesson in LESSONS if lesson.key == "fundamentals/what-is-ai")
+    graded = next(qid for qid, spec in original.exercises.items() if spec.get("graded") and spec["kind"] == "function")
+    line = next(line for line in solution_lines(original, graded) if line.startswith("return"))
+
+    def leak(specs):
+        specs[graded]["hints"][-1] += f" Then write `{line}`."
+
+    found = problems_of(copied_lesson(tmp_path, leak))
+    assert any("gives a complete line of its solution" in p and line in p for p in found), found
+
+
+def test_jisr_check_refuses_an_objective_nobody_practises_and_code_for_users(tmp_path) -> None:
+    def drop(specs):
+        for spec in specs.values():
+            spec["objectives"] = [o for o in spec.get("objectives", []) if o != "limits"]
+        graded = next(qid for qid, spec in specs.items() if spec.get("graded") and spec["kind"] == "function")
+        specs[graded]["tracks"] = ["users", "designers"]
+        specs[graded]["objectives"] = specs[graded].get("objectives", []) + ["no-such-objective"]
+
+    found = problems_of(copied_lesson(tmp_path, drop))
+    assert any("(limits) is practised by no exercise" in p for p in found), found
+    assert any("counts for the users' track" in p for p in found), found
+    assert any("names the objective no-such-objective" in p for p in found), found
+
+
+def test_graded_exercises_show_no_solution_before_grading() -> None:
+    from jisr.check import solution_lines
+    from jisr.render import render
+
+    for lesson in LESSONS:
+        for qid, spec in lesson.exercises.items():
+            if not spec.get("graded"):
+                continue
+            feedback = Exercise(qid, spec, Translator("en")).solution()
+            assert feedback.code is None and "graded" in feedback.text
+            lines = [line for line in solution_lines(lesson, qid) if len(line) > 12]
+            for language in LANGUAGES:
+                for target in ("book", "learner"):
+                    code = "\n".join(c.source for c in render(lesson, language, target).cells if c.cell_type == "code")
+                    assert not [line for line in lines if line in code], (qid, language, target)
+
+
+def test_numbers_are_written_for_the_reader() -> None:
+    from jisr.i18n import format_number
+
+    assert format_number(0.8667, 3, "fr") == "0,867"
+    assert format_number(0.8667, 3, "ar") == "0,867"  # Moroccan usage: digits 0-9, decimal comma
+    assert format_number(0.8667, 3, "en") == "0.867"
+    assert format_number(12.0, 2, "fr") == "12,00"
+    assert format_number(1234.5, 1, "fr") == "1\u202f234,5"
+    assert Translator.for_package("fr").number(4.7, 1) == "4,7"
+
+
+def test_the_cost_report_writes_numbers_for_the_reader() -> None:
+    import re
+
+    import jisr
+
+    for language, decimal in (("fr", ","), ("ar", ","), ("en", ".")):
+        text = jisr.start_lesson("fundamentals/what-is-ai", language=language).cost_report().text
+        numbers = re.findall(r"\d+[.,]\d+", text)
+        assert numbers and all(decimal in n for n in numbers), text

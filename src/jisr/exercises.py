@@ -77,6 +77,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import io
@@ -305,21 +306,23 @@ def time_limit(seconds: float | None) -> Iterator[list[bool]]:
         return
     armed = [True]
     if hasattr(signal, "setitimer"):
+        tracer = sys.gettrace()
+
         def on_alarm(signum: int, frame: Any) -> None:
             if armed[0]:
                 fired[:] = [True]
+                _raise_at_every_line(frame, armed)
                 raise TimeLimit()
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
         try:
             yield fired
-        except KeyboardInterrupt:
-            raise
         finally:
             armed[0] = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            sys.settrace(tracer)
         return
     import _thread
 
@@ -341,6 +344,29 @@ def time_limit(seconds: float | None) -> Iterator[list[bool]]:
     finally:
         done.set()
         timer.join()
+
+
+_OURS = {__file__, contextlib.__file__}
+
+
+def _raise_at_every_line(frame: Any, armed: list[bool]) -> None:
+    """Once the limit is hit, raise at every line of the learner's code.
+
+    A loop around ``try: ... except: pass`` would swallow one interruption
+    after another; raising again on the very next line (the ``except``
+    clause's own included) gets out of any of them. Only the learner's
+    frames are traced, never this module's, and only until the limit ends.
+    """
+
+    def stop(here: Any, event: str, arg: Any) -> Any:
+        if armed[0] and event == "line" and here.f_code.co_filename not in _OURS:
+            raise TimeLimit()
+        return stop
+
+    while frame is not None and frame.f_code.co_filename not in _OURS:
+        frame.f_trace, frame.f_trace_lines = stop, True
+        frame = frame.f_back
+    sys.settrace(stop)
 
 
 class _Tee(io.TextIOBase):
