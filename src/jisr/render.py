@@ -103,7 +103,7 @@ def declare_language(code: str, language: str) -> str:
     file or server tells it (see ``jisr.i18n.notebook_language``).
 
     >>> declare_language("fast = False", "ar")
-    'fast = False\nlang = "ar"'
+    'fast = False\\nlang = "ar"'
     """
     from .i18n import NOTEBOOK_LANGUAGE_VARIABLE
 
