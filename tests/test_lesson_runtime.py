@@ -70,6 +70,7 @@ class Kernel:
                 texts.append(content["data"].get("text/plain", ""))
             elif msg["msg_type"] == "error":
                 error.append(content["ename"])
+                texts.append("\n".join(content["traceback"]))
 
         self.client.execute_interactive(code, timeout=300, output_hook=hook)
         return "".join(texts), (error[0] if error else None)
@@ -111,6 +112,10 @@ def test_a_check_judges_the_answer_as_it_is_now_and_stops_endless_loops(tmp_path
         text, error = kernel.run(f"{qid}.check()")
         assert error is None and "I stopped your function after" in text
         assert kernel.run("print(6 * 7)")[0].strip() == "42"
+        # a typo in a name: one line in the notebook's language, no traceback
+        text, error = kernel.run("lesson.exercise('q99')")
+        assert error == "UnknownExercise" and "This lesson has no exercise 'q99'" in text and "Traceback" not in text
+        assert len(text.splitlines()) == 1
     finally:
         kernel.stop()
 

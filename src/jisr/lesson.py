@@ -44,7 +44,8 @@ class Lesson:
     def exercise(self, qid: str) -> Exercise:
         """The exercise ``qid`` of this lesson (the same object on every call)."""
         if qid not in self._specs:
-            raise KeyError(f"lesson {self.key} has no exercise {qid!r}; it has {', '.join(self._specs)}")
+            raise UnknownExercise(Message(N_("This lesson has no exercise {qid}. Its exercises are: {qids}. Check the name between the quotes."),
+                                          {"qid": repr(qid), "qids": ", ".join(self._specs)}), self.tr)
         return self._exercises.setdefault(qid, Exercise(qid, self._specs[qid], self.tr, self.watch))
 
     def num(self, value: float, digits: int | None = None) -> str:
@@ -68,6 +69,29 @@ class Lesson:
     def cost_report(self) -> Note:
         """What the notebook has cost so far, in the learner's language."""
         return Note(self.cost_message().format(self.tr), self.language)
+
+
+class LessonNameError(Exception):
+    """A name in a lesson's set-up code does not exist: said in the notebook's
+    language, in a line or two, instead of a traceback."""
+
+    def __init__(self, message: Message, translator: Translator) -> None:
+        self.text = message.format(translator)
+        super().__init__(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of the traceback
+        return [f"✘ {self.text}"]
+
+
+class UnknownLesson(LessonNameError, ValueError):
+    """``start_lesson`` was given a lesson key that does not exist."""
+
+
+class UnknownExercise(LessonNameError, KeyError):
+    """``lesson.exercise`` was given an exercise id the lesson does not have."""
 
 
 class Note:
@@ -113,6 +137,9 @@ def start_lesson(key: str, language: str | None = None, threads: int = 1) -> Les
     limit_threads(threads)
     folder = courses_dir() / key
     if not (folder / "lesson.md").is_file():
-        raise ValueError(f"no lesson {key!r} under {courses_dir()}")
+        known = sorted(p.parent.relative_to(courses_dir()).as_posix() for p in courses_dir().glob("*/*/lesson.md"))
+        raise UnknownLesson(Message(N_("There is no lesson {key}. Check the name between the quotes; the lessons are: {keys}."),
+                                    {"key": repr(key), "keys": ", ".join(known)}),
+                            Translator.for_package(validate(language or current_language(namespace=_notebook()[1]))))
     shell, namespace = _notebook()
     return Lesson(key, language or current_language(namespace=namespace), folder, shell)
