@@ -70,3 +70,18 @@ def test_arabic_label_renders_like_the_browser_would(tmp_path: Path) -> None:
     word = "الطول"
     isolated = "\u200c".join(word)  # zero-width non-joiners force every letter apart
     assert width(shape_for_plot(word, "ar")) < width(isolated)
+
+
+def test_the_notebooks_own_setting_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jisr.i18n import notebook_language
+
+    monkeypatch.setenv("JISR_LANG", "fr")
+    (tmp_path / LANG_MARKER).write_text("en", encoding="utf-8")
+    assert current_language(tmp_path, namespace={"lang": "ar"}) == "ar"  # the parameters cell's setting wins
+    assert current_language(tmp_path, namespace={"lang": "xx"}) == "fr"  # an unknown code is ignored
+    assert current_language(tmp_path, namespace={"lang": 3}) == "fr"
+    notebook = tmp_path / "lesson.ipynb"
+    notebook.write_text(json.dumps({"metadata": {"jisr": {"lang": "ar"}}, "cells": []}), encoding="utf-8")
+    assert notebook_language({"__vsc_ipynb_file__": str(notebook)}) == "ar"  # VS Code names the file it runs
+    assert notebook_language({"__vsc_ipynb_file__": str(tmp_path / "missing.ipynb")}) is None
+    assert notebook_language(None) is None
