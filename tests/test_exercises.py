@@ -398,3 +398,13 @@ def test_the_cost_report_writes_numbers_for_the_reader() -> None:
         text = jisr.start_lesson("fundamentals/what-is-ai", language=language).cost_report().text
         numbers = re.findall(r"\d+[.,]\d+", text)
         assert numbers and all(decimal in n for n in numbers), text
+
+
+def test_time_limit_without_timer_signals_as_on_windows(monkeypatch) -> None:
+    """Windows has no SIGALRM: a timer thread interrupts the main thread instead."""
+    import signal
+
+    monkeypatch.delattr(signal, "setitimer")
+    outcome, text = verdict({**ACCURACY, "time_limit": 0.3}, "def accuracy(t, p):\n    while True:\n        pass\n")
+    assert outcome is Outcome.INCORRECT and "I stopped your function after 0.3 seconds" in text
+    assert verdict(ACCURACY, "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n")[0] is Outcome.CORRECT
