@@ -93,7 +93,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .i18n import Message, N_, Translator
+from .i18n import Message, N_, Number, Translator
 from .languages import LANGUAGES
 
 
@@ -456,7 +456,7 @@ def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, A
             # later cases would loop too: stop here, kindly
             return Evaluation(Outcome.INCORRECT, [Message(
                 N_("I stopped your function after {seconds} seconds: it was still running. Look for a loop that never ends, for example a `while` whose condition stays true."),
-                {"seconds": f"{seconds:g}"})], 0, len(cases))
+                {"seconds": Number(seconds)})], 0, len(cases))
         runs.append(run)
     passed = sum(case_passes(run, case["expected"], tolerance) for run, case in zip(runs, cases))
     if passed == len(cases):
@@ -655,7 +655,7 @@ def defines(source: str, name: str) -> bool:
 
     Read with a pattern, not a parser, because a cell with a SyntaxError must count.
 
-    >>> defines("def accuracy(a, b):\n    return 1", "accuracy"), defines("x = accuracy(a, b)", "accuracy")
+    >>> defines("def accuracy(a, b):\\n    return 1", "accuracy"), defines("x = accuracy(a, b)", "accuracy")
     (True, False)
     """
     pattern = rf"^(?:def[ \t]+{re.escape(name)}\b|{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=))"

@@ -58,7 +58,22 @@ class Message:
             text = translator.ngettext(self.msgid, self.plural, self.n)
         else:
             text = translator.gettext(self.msgid)
-        return text.format(**self.params) if self.params else text
+        if not self.params:
+            return text
+        params = {k: translator.number(v.value, v.digits) if isinstance(v, Number) else v for k, v in self.params.items()}
+        return text.format(**params)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number in a :class:`Message`, written for the reader only when shown (0,5 in French).
+
+    >>> Message("after {s} seconds", {"s": Number(0.5)}).format(Translator("fr"))
+    'after 0,5 seconds'
+    """
+
+    value: float
+    digits: int | None = None
 
 
 @lru_cache(maxsize=64)
