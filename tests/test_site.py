@@ -253,11 +253,11 @@ def site_pages(site: Path, language: str) -> list[str]:
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
 def test_frame_speaks_the_page_language(language: str, server: str, site, browser_factory) -> None:
     """No English string of the theme on a French or Arabic page: text, tooltips, accessible names."""
-    from jisr.book import COPY_BUTTON_MESSAGES, FRAME_MESSAGES, book_translator, footer_html
+    from jisr.book import COPY_BUTTON_MESSAGES, FRAME_MESSAGES, TOGGLE_MESSAGES, book_translator, footer_html
 
     t = book_translator(language)
-    english = {m for m in (*FRAME_MESSAGES, *COPY_BUTTON_MESSAGES.values()) if t(m) != m}
-    assert {"Back to top", "Link to this heading", "previous page", "Copy"} <= english
+    english = {m for m in (*FRAME_MESSAGES, *TOGGLE_MESSAGES, *COPY_BUTTON_MESSAGES.values()) if t(m) != m}
+    assert {"Back to top", "Link to this heading", "previous page", "Copy", "Show code cell source"} <= english
     driver = phone(browser_factory)
     for page in site_pages(site, language):
         driver.get(f"{server}/{language}/{page}")

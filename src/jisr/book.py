@@ -328,6 +328,12 @@ FRAME_MESSAGES = (
     N_("Search"), N_("Contents"), N_("Index"), N_("Page"), N_("Print to PDF"), N_("Download this page"),
     N_("Fullscreen mode"), N_("Source repository"), N_("Search Results"), N_("Searching"),
 )
+TOGGLE_MESSAGES = (
+    # MyST-NB's hidden-code toggles inside the article ("{type}" is filled in English, so whole phrases)
+    N_("Show code cell source"), N_("Hide code cell source"), N_("Show code cell outputs"),
+    N_("Hide code cell outputs"), N_("Show code cell content"), N_("Hide code cell content"),
+    N_("Toggle hidden content"),
+)
 SEARCH_MESSAGES = (
     # what Sphinx's search page writes from JavaScript (its catalogs leave them empty in Arabic)
     N_("Search Results"), N_("Searching"), N_("Preparing search..."), N_("Hide Search Matches"), N_(", in "),
@@ -369,7 +375,7 @@ def translate_frame(text: str, language: str, generated: bool = False) -> str:
     head, found, rest = text.partition("<article")
     article, found_end, tail = rest.partition("</article>")
     outside = [head, tail]
-    for english in FRAME_MESSAGES:
+    for english in (*FRAME_MESSAGES, *TOGGLE_MESSAGES):
         translated = t(english)
         if translated == english:
             continue
@@ -379,7 +385,7 @@ def translate_frame(text: str, language: str, generated: bool = False) -> str:
         outside = [words.sub(lambda m: m.group(1) + escaped + m.group(2), part) for part in outside]
         outside = [attributes.sub(lambda m: m.group(1) + escaped + '"', part) for part in outside]
         article = attributes.sub(lambda m: m.group(1) + escaped + '"', article)
-        if generated:
+        if generated or english in TOGGLE_MESSAGES:
             article = words.sub(lambda m: m.group(1) + escaped + m.group(2), article)
     author, line = footer_html(language)
     outside = [_AUTHOR.sub(lambda m: m.group(1) + author + m.group(2), part) for part in outside]
