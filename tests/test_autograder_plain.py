@@ -70,6 +70,21 @@ CHEATS = {
     "sys_exit": "import sys\nsys.exit(0)\n" + RIGHT["square"],
     "fake_report": "print('{\"outcomes\": []}')\nprint('test_square: passed 2/2, test_mean: passed 2/2')\n" + WRONG,
     "assertion_error": "import builtins\nclass Quiet(Exception):\n    pass\nbuiltins.AssertionError = Quiet\nAssertionError = None\n" + WRONG,
+    # what fools nbgrader's own kernel: an AST transformer that deletes every assert of later cells
+    "assert_stripper": ("from IPython import get_ipython\nimport ast\n"
+                        "class NoAsserts(ast.NodeTransformer):\n"
+                        "    def visit_Assert(self, node):\n        return ast.Pass()\n"
+                        "get_ipython().ast_transformers.append(NoAsserts())\n" + WRONG),
+    # a trace function, installed in the answer cell, that skips every line of later cells
+    "line_skipper": ("import sys\n"
+                     "def skip(frame, event, arg):\n"
+                     "    if event == 'line' and frame.f_code.co_filename in ('<cell>', '<string>'):\n"
+                     "        try:\n"
+                     "            frame.f_lineno = frame.f_lineno + 1\n"
+                     "        except Exception:\n"
+                     "            pass\n"
+                     "    return skip\n"
+                     "sys.settrace(skip)\n" + WRONG),
     # write a report with made-up receipts everywhere it could reach, then leave
     "forged_receipts": (
         "import glob, json, os\n"
@@ -337,12 +352,15 @@ def test_manual_grading_works_on_top_and_the_button_cannot_undo_it(formgrader: F
     formgrader.request("PUT", f"/formgrader/api/grade/{grades['explain']['id']}", {"manual_score": 1})
     comments = {c["name"]: c for c in formgrader.get(f"/formgrader/api/comments?submission_id={right}")}
     formgrader.request("PUT", f"/formgrader/api/comment/{comments['explain']['id']}", {"manual_comment": "Très clair."})
+    before = {row["student"]: row["score"] for row in formgrader.get(f"/formgrader/api/submissions/{ASSIGNMENT}")}
     # the "Autograde" button, on an honest student and on one who left early
     for student in ("right", "exits", "fake_report"):
         result = formgrader.request("POST", f"/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde")
         assert result["success"], result
     rows = {row["student"]: row for row in formgrader.get(f"/formgrader/api/submissions/{ASSIGNMENT}")}
-    assert rows["right"]["score"] == 5.0 and not rows["right"]["needs_manual_grade"]
-    assert rows["exits"]["score"] == 0.0 and rows["fake_report"]["score"] == 0.0
+    # the teacher's point stays (nbgrader flags a hand-graded cell for a second look after any autograde)
+    assert rows["right"]["score"] == 5.0
+    assert rows["exits"]["score"] == before["exits"] == 0.0
+    assert rows["fake_report"]["score"] == before["fake_report"] == 2.0  # an honest mean, a wrong square
     comments = {c["name"]: c for c in formgrader.get(f"/formgrader/api/comments?submission_id={right}")}
     assert comments["explain"]["manual_comment"] == "Très clair."

@@ -152,11 +152,16 @@ def course_files(folder: Path) -> dict[str, bytes]:
 
 
 def run_cells(codes: list[str], limits: sandbox.Limits, cell_seconds: float = CELL_SECONDS,
-              files: dict[str, bytes] | None = None) -> PlainRun:
-    """Run ``codes`` in one sandboxed interpreter, one cell at a time; outcomes checked by receipt."""
+              files: dict[str, bytes] | None = None, trusted: list[int] | None = None) -> PlainRun:
+    """Run ``codes`` in one sandboxed interpreter, one cell at a time; outcomes checked by receipt.
+
+    ``trusted`` cells (the instructor's) bypass IPython's input and AST
+    transformers, which a student's cell could have extended.
+    """
     receipts = [secrets.token_hex(16) for _ in codes]
     total = max(1.0, limits.wall_seconds - 5)
-    payload = {"cells": codes, "receipts": receipts, "cell_seconds": cell_seconds, "total_seconds": total}
+    payload = {"cells": codes, "receipts": receipts, "cell_seconds": cell_seconds, "total_seconds": total,
+               "trusted": trusted or []}
     inputs = {name: data for name, data in (files or {}).items() if name not in ("program.json", "harness.py")}
     inputs.update({"program.json": json.dumps(payload).encode(), "harness.py": HARNESS.read_bytes()})
     result = sandbox.run([sys.executable, "harness.py"], inputs=inputs, limits=limits,
@@ -248,7 +253,8 @@ def last_line(error: str, limit: int = 200) -> str:
 def grade_plain(source: nbformat.NotebookNode, program: Program, limits: sandbox.Limits,
                 cell_seconds: float = CELL_SECONDS, files: dict[str, bytes] | None = None) -> tuple[Grade, PlainRun]:
     """Run ``program`` in the sandbox and decide its test cells' points outside it."""
-    run = run_cells(program_codes(program, source), limits, cell_seconds, files)
+    trusted = [index for index, cell in enumerate(program.cells) if cell.origin == "instructor"]
+    run = run_cells(program_codes(program, source), limits, cell_seconds, files, trusted)
     return decide(program, run), run
 
 

@@ -50,8 +50,13 @@ MAX_LINE = 1_000_000  # bytes of one answer from the worker
 PR_SET_DUMPABLE = 4
 
 WORKER = r'''
-import contextlib, io, json, os, sys, traceback
+import ast, builtins, contextlib, io, json, os, sys, threading, traceback
 _dumps, _loads, _write, _StringIO = json.dumps, json.loads, os.write, io.StringIO
+# kept before any student code runs: instructor cells are compiled and run with these, not through
+# IPython's transformers, which a student's cell can extend (an AST transformer that deletes asserts)
+_parse, _compile, _exec, _eval, _repr = ast.parse, builtins.compile, builtins.exec, builtins.eval, builtins.repr
+_Expr, _Expression, _fix = ast.Expr, ast.Expression, ast.fix_missing_locations
+_settrace, _setprofile, _thread_settrace = sys.settrace, sys.setprofile, threading.settrace
 commands = os.fdopen(int(sys.argv[1]), "r", encoding="utf-8")
 answers = int(sys.argv[2])
 MAX_TEXT = 20_000
@@ -64,9 +69,27 @@ try:
     shell.displayhook.write_output_prompt = lambda: None
     shell.displayhook.write_format_data = lambda *a, **k: None
     shell.showtraceback = lambda *a, **k: None
+    from IPython.core.inputtransformer2 import TransformerManager
+    _magics = TransformerManager().transform_cell  # a fresh one, for instructor cells that use %magics
 except Exception:
-    shell = None
-namespace = {"__name__": "__main__"}
+    shell, _magics = None, (lambda code: code)
+namespace = shell.user_ns if shell is not None else {"__name__": "__main__"}
+
+def run_trusted(code):
+    """An instructor cell: no student transformer, trace or profile hook applies to it."""
+    _settrace(None)
+    _setprofile(None)
+    _thread_settrace(None)
+    try:
+        tree = _parse(_magics(code))
+        last = None
+        if tree.body and isinstance(tree.body[-1], _Expr):
+            last = _fix(_Expression(tree.body.pop().value))
+        _exec(_compile(tree, "<cell>", "exec"), namespace)
+        value = _eval(_compile(last, "<cell>", "eval"), namespace) if last is not None else None
+        return "ok", "", (None if value is None else _repr(value)[:1000])
+    except BaseException as failure:
+        return "error", "".join(traceback.format_exception_only(type(failure), failure)), None
 
 def run(code):
     """(status, error, last value as text)."""
@@ -88,7 +111,7 @@ for line in commands:
     captured = _StringIO()
     try:
         with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            status, error, value = run(command["code"])
+            status, error, value = (run_trusted if command.get("trusted") else run)(command["code"])
     except BaseException as failure:  # SystemExit and KeyboardInterrupt included: the cell failed
         status, error, value = "error", f"{type(failure).__name__}: {failure}", None
     answer = {"n": command["n"], "status": status, "error": error[-MAX_TEXT:],
@@ -139,7 +162,7 @@ def main() -> int:
         program = json.load(fh)
     os.unlink("program.json")  # receipts and hidden tests: in this process's memory only
     _not_dumpable()
-    cells, receipts = program["cells"], program["receipts"]
+    cells, receipts, trusted = program["cells"], program["receipts"], set(program.get("trusted", []))
     cell_seconds, deadline = float(program["cell_seconds"]), time.monotonic() + float(program["total_seconds"])
     to_worker_r, to_worker_w = os.pipe()
     from_worker_r, from_worker_w = os.pipe()
@@ -158,7 +181,7 @@ def main() -> int:
             outcomes.append({"receipt": receipts[number], "status": "not-run"})
             continue
         try:
-            send.write(json.dumps({"n": number, "code": code}) + "\n")
+            send.write(json.dumps({"n": number, "code": code, "trusted": number in trusted}) + "\n")
             send.flush()
         except OSError:
             alive = False
