@@ -687,10 +687,15 @@ def _cap_inodes(child: int, files: int) -> None:
     namespace with ``nr_inodes`` before the command starts.
     """
     for path in (WORKDIR, "/tmp", "/dev/shm"):
-        done = subprocess.run([_tool("nsenter"), f"--target={child}", "--mount", "--", _tool("mount"), "-o",
-                               f"remount,nr_inodes={files}", path], stdin=subprocess.DEVNULL, capture_output=True,
-                              env={"PATH": "/usr/bin:/bin"}, timeout=_SETUP_TIMEOUT, check=False)
-        if done.returncode != 0:
+        for attempt in range(3):
+            # --root: the sandbox's own root (its mount namespace may still show bwrap's old root for a moment)
+            done = subprocess.run([_tool("nsenter"), f"--target={child}", "--mount", "--root", "--", _tool("mount"),
+                                   "-o", f"remount,nr_inodes={files}", path], stdin=subprocess.DEVNULL,
+                                  capture_output=True, env={"PATH": "/usr/bin:/bin"}, timeout=_SETUP_TIMEOUT, check=False)
+            if done.returncode == 0:
+                break
+            time.sleep(0.05 * (attempt + 1))
+        else:
             raise RuntimeError(f"could not cap the files of {path} in the sandbox: {done.stderr.decode(errors='replace')}")
 
 
