@@ -1,14 +1,23 @@
-"""Submissions per minute: plain `nbgrader autograde` against Jisr's sandboxed grader,
-on the same submissions in the same run.
+"""Submissions per minute and scores: plain `nbgrader autograde` against `jisr grade`, on the same class.
 
     python benchmarks/grading.py --submissions 40
 
-Prints figures; asserts nothing.
+Two classes, each graded by both tools from the same submitted folders:
+
+- a plain nbgrader course (made with nbgrader's own format: answer cells, test
+  cells, hidden tests, a partial-credit test, a free-text answer), with honest
+  answers and the tricks that fool an ordinary kernel;
+- Jisr's lesson what-is-ai, with the lesson's reference, wrong and
+  alternative answers.
+
+For each: seconds, submissions per minute, and how many submissions got the
+score an honest grader should give. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import shutil
 import subprocess
@@ -23,50 +32,157 @@ from jisr.autograder.batch import grade_assignment
 from jisr.nbgrader_course import make_course
 from jisr.source import lesson_by_key
 
+PLAIN = "ps1"
 
-def make_class(course: Path, n: int) -> None:
-    """n submissions: a mix of correct, blank, wrong and alternative answers."""
+
+def _meta(**fields: object) -> dict:
+    return {"nbgrader": {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False, **fields}}
+
+
+def plain_source() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Problem set 1"),
+        nbformat.v4.new_code_cell("import math", metadata=_meta(grade_id="setup", locked=True)),
+        nbformat.v4.new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
+                                  metadata=_meta(grade_id="square", solution=True)),
+        nbformat.v4.new_code_cell("assert square(3) == 9\n### BEGIN HIDDEN TESTS\nassert square(-4) == 16\n### END HIDDEN TESTS",
+                                  metadata=_meta(grade_id="test_square", grade=True, locked=True, points=2)),
+        nbformat.v4.new_code_cell("def mean(xs):\n    ### BEGIN SOLUTION\n    return sum(xs) / len(xs)\n    ### END SOLUTION",
+                                  metadata=_meta(grade_id="mean", solution=True)),
+        nbformat.v4.new_code_cell("score = 0\nif mean([1, 2, 3]) == 2:\n    score += 1\n### BEGIN HIDDEN TESTS\n"
+                                  "if mean([2.5]) == 2.5:\n    score += 1\n### END HIDDEN TESTS\nscore",
+                                  metadata=_meta(grade_id="test_mean", grade=True, locked=True, points=2)),
+        nbformat.v4.new_markdown_cell("Why does one large value move the mean?\n\nYOUR ANSWER HERE",
+                                      metadata=_meta(grade_id="explain", grade=True, solution=True, points=1)),
+    ]
+    return nb
+
+
+RIGHT_MEAN = "def mean(xs):\n    return sum(xs) / len(xs)"
+WRONG_SQUARE = "def square(x):\n    return 0\n"
+# (name, answers, the fair automatic score out of 4)
+PLAIN_CLASS = [
+    ("right", {"square": "def square(x):\n    return x * x", "mean": RIGHT_MEAN}, 4.0),
+    ("visible-only", {"square": "def square(x):\n    return 9", "mean": "def mean(xs):\n    return 2"}, 1.0),
+    ("blank", {}, 0.0),
+    ("assert-stripper", {"square": "from IPython import get_ipython\nimport ast\nclass N(ast.NodeTransformer):\n"
+                                   "    def visit_Assert(self, node):\n        return ast.Pass()\n"
+                                   "get_ipython().ast_transformers.append(N())\n" + WRONG_SQUARE, "mean": RIGHT_MEAN}, 2.0),
+    ("exit", {"square": "import os\nos._exit(0)\n", "mean": RIGHT_MEAN}, 0.0),
+    ("fake-print", {"square": "print('All tests passed. 4/4')\n" + WRONG_SQUARE, "mean": RIGHT_MEAN}, 2.0),
+]
+
+
+def make_plain_course(root: Path, env: dict[str, str], n: int) -> dict[str, float]:
+    (root / "source" / PLAIN).mkdir(parents=True)
+    nbformat.write(plain_source(), root / "source" / PLAIN / f"{PLAIN}.ipynb")
+    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "plain"\n')
+    subprocess.run(["nbgrader", "generate_assignment", PLAIN], cwd=root, env=env, check=True, capture_output=True)
+    expected = {}
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    for i in range(n):
+        name, answers, fair = PLAIN_CLASS[i % len(PLAIN_CLASS)]
+        student = f"s{i:03d}-{name}"
+        folder = root / "submitted" / student / PLAIN
+        folder.mkdir(parents=True)
+        nb = nbformat.read(root / "release" / PLAIN / f"{PLAIN}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in answers:
+                cell.source = answers[cell.metadata.nbgrader.grade_id]
+        nbformat.write(nb, folder / f"{PLAIN}.ipynb")
+        (folder / "timestamp.txt").write_text(now)
+        expected[student] = fair
+    return expected
+
+
+def make_lesson_class(course: Path, n: int) -> dict[str, float]:
+    """n submissions of what-is-ai: reference, blank, wrong and alternative answers."""
     lesson = lesson_by_key("fundamentals/what-is-ai")
     source = nbformat.read(course / "source/what-is-ai/what-is-ai.ipynb", as_version=4)
     reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
-    answers = [reference, None] + [w["code"] for w in lesson.grading["q3"]["wrong_answers"]] + [a["code"] for a in lesson.grading["q3"]["alternatives"]]
+    answers = ([(reference, 3.0), (None, 0.0)] + [(w["code"], 0.0) for w in lesson.grading["q3"]["wrong_answers"]]
+               + [(a["code"], 3.0) for a in lesson.grading["q3"]["alternatives"]])
+    expected = {}
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     for i in range(n):
-        target = course / "submitted" / f"student{i:03d}" / "what-is-ai"
+        student = f"student{i:03d}"
+        target = course / "submitted" / student / "what-is-ai"
         shutil.copytree(course / "release" / "what-is-ai", target)
         path = target / "what-is-ai.ipynb"
         nb = nbformat.read(path, as_version=4)
-        answer = answers[i % len(answers)]
+        answer, fair = answers[i % len(answers)]
         for cell in nb.cells:
             if answer is not None and cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer":
                 cell.source = answer
         nbformat.write(nb, path)
+        (target / "timestamp.txt").write_text(now)
+        expected[student] = fair
+    return expected
+
+
+def auto_scores(course: Path, assignment: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {s.student.id: sum(g.auto_score or 0.0 for n in s.notebooks for g in n.grades)
+                for s in gradebook.assignment_submissions(assignment)}
+
+
+def compare(course: Path, assignment: str, expected: dict[str, float], env: dict[str, str], workers: int,
+            stock_config: str) -> tuple[tuple[float, int], tuple[float, int]]:
+    """(seconds, fair scores) for stock nbgrader autograde, then for jisr grade, on the same submitted folders."""
+    config = course / "nbgrader_config.py"
+    ours_config = config.read_text()
+    config.write_text(stock_config)  # nbgrader's own Execute step, as a course without Jisr has it
+    start = time.perf_counter()
+    # a kernel that died (os._exit) makes nbgrader exit 1 for that student; the others are graded
+    subprocess.run(["nbgrader", "autograde", assignment, "--force"], cwd=course, env=env, check=False, capture_output=True)
+    stock = time.perf_counter() - start
+    stock_scores = auto_scores(course, assignment)
+    config.write_text(ours_config)
+    (course / "gradebook.db").unlink()
+    shutil.rmtree(course / "autograded", ignore_errors=True)
+    subprocess.run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course, env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    grade_assignment(course, assignment, workers=workers, feedback=False)
+    ours = time.perf_counter() - start
+    ours_scores = auto_scores(course, assignment)
+    fair = lambda found: sum(1 for s, want in expected.items() if found.get(s) == want)  # noqa: E731
+    return (stock, fair(stock_scores)), (ours, fair(ours_scores))
+
+
+def report(title: str, n: int, workers: int, stock: tuple[float, int], ours: tuple[float, int]) -> None:
+    print(title)
+    print(f"  plain nbgrader autograde:            {stock[0]:7.1f} s  {60 * n / stock[0]:6.1f} submissions/minute  "
+          f"fair scores {stock[1]}/{n}")
+    print(f"  jisr grade (sandboxed, {workers} workers):    {ours[0]:7.1f} s  {60 * n / ours[0]:6.1f} submissions/minute  "
+          f"fair scores {ours[1]}/{n}")
+    print(f"  speed ratio (jisr / nbgrader): {stock[0] / ours[0]:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--submissions", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    with tempfile.TemporaryDirectory() as tmp:
-        course = make_course("en", Path(tmp) / "en")
-        subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=course, env=env, check=True, capture_output=True)
-        make_class(course, args.submissions)
-        start = time.perf_counter()
-        subprocess.run(["nbgrader", "autograde", "what-is-ai", "--force"], cwd=course, env=env, check=True, capture_output=True)
-        plain = time.perf_counter() - start
-        (course / "gradebook.db").unlink()
-        subprocess.run(["nbgrader", "db", "assignment", "add", "what-is-ai"], cwd=course, env=env, check=True, capture_output=True)
-        subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=course, env=env, check=True, capture_output=True)
-        start = time.perf_counter()
-        grade_assignment(course, "what-is-ai", workers=args.workers)
-        ours = time.perf_counter() - start
     n = args.submissions
-    print(f"{n} submissions, {os.cpu_count()} cores")
-    print(f"plain nbgrader autograde: {plain:7.1f} s  {60 * n / plain:6.1f} submissions/minute")
-    print(f"jisr grade (sandboxed, {args.workers} workers): {ours:7.1f} s  {60 * n / ours:6.1f} submissions/minute")
-    print(f"ratio (jisr / nbgrader): {plain / ours:.2f}")
+    print(f"{n} submissions per class, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp) / "plain"
+        expected = make_plain_course(course, env, n)
+        stock_config = (course / "nbgrader_config.py").read_text()
+        stock, ours = compare(course, PLAIN, expected, env, args.workers, stock_config)
+        report("A plain nbgrader course (hidden tests, partial credit, tricks included):", n, args.workers, stock, ours)
+        course = make_course("en", Path(tmp) / "en")
+        expected = make_lesson_class(course, n)
+        config = (course / "nbgrader_config.py").read_text()
+        stock_config = config.split("from jisr.autograder.nbgrader_plugin")[0] + '\nc.CourseDirectory.course_id = "jisr-en"\n'
+        stock, ours = compare(course, "what-is-ai", expected, env, args.workers, stock_config)
+        report("Jisr's lesson what-is-ai:", n, args.workers, stock, ours)
 
 
 if __name__ == "__main__":
