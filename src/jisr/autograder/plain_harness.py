@@ -24,13 +24,22 @@ What the trusted grader outside can rely on, and why:
   nor print a fake report (printed text is never read as a verdict);
 - a cell that did not answer (``exit()``, ``os._exit``, a crash, a kill, a
   time limit) has no passing outcome, nor has any cell after it;
+- an instructor cell (a test) is compiled and run with the interpreter's own
+  ``compile``/``exec``, kept before any student code ran, with trace and
+  profile hooks cleared: IPython's input and AST transformers (which a
+  student's cell can extend to delete every ``assert``, a trick that fools
+  ``nbgrader autograde``) and a line-skipping trace set by an answer cell do
+  not apply to it; a failed test is any exception, so a rebound
+  ``AssertionError`` changes nothing;
 - while a cell runs, the answer for *that* cell comes from the student's
   process: nbgrader's test cells call the student's functions in the
   student's interpreter, so code written to subvert the interpreter from
   inside a called function (rewriting the caller's frame, an object equal to
   everything) can fool a test written with ``assert``, exactly as it fools
-  ``nbgrader autograde``. Redefining ``AssertionError``, patching ``print``,
-  leaving early or printing results gains nothing.
+  ``nbgrader autograde``. A fresh child process per test cell would not
+  change this: restored from the student's state, it is the student's
+  process too. Leaving early, printing results or forging the report gains
+  nothing.
 
 Standard library only (the worker uses IPython when the sandbox has it, for
 magics and for the value of a cell's last expression, as a kernel would).
