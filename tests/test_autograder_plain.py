@@ -85,6 +85,8 @@ CHEATS = {
                      "            pass\n"
                      "    return skip\n"
                      "sys.settrace(skip)\n" + WRONG),
+    # a test that never ends: stopped by processor time (the course's c.Execute.timeout), the rest runs on
+    "looper": "def square(x):\n    while True:\n        pass\n",
     # write a report with made-up receipts everywhere it could reach, then leave
     "forged_receipts": (
         "import glob, json, os\n"
@@ -124,7 +126,8 @@ def make_course(root: Path, env: dict[str, str]) -> Path:
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
     nbformat.write(plain_source(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     (root / "source" / ASSIGNMENT / "numbers.txt").write_text("1 2 3\n")
-    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "plain101"\n')
+    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "plain101"\n'
+                                             'c.Execute.timeout = 5\n')
     done = subprocess.run(["nbgrader", "generate_assignment", ASSIGNMENT], cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     return root
@@ -191,6 +194,8 @@ def test_tricks_earn_nothing(graded: subprocess.CompletedProcess[str], course: P
     assert rows["test_mean"] in (0.0, 2.0)  # an honest mean, run or not after the trick
     if student in ("exits",):
         assert rows["test_mean"] == 0.0  # nothing after a process that left has a result
+    if student == "looper":
+        assert rows["test_mean"] == 2.0  # the endless cell was interrupted, the notebook went on
 
 
 def test_hidden_tests_cannot_be_read_before_they_run(graded: subprocess.CompletedProcess[str], course: Path) -> None:

@@ -56,6 +56,7 @@ import sys
 import time
 
 MAX_LINE = 1_000_000  # bytes of one answer from the worker
+WALL_STRETCH = 10  # a cell may take this many times its processor-time limit in wall time
 PR_SET_DUMPABLE = 4
 
 WORKER = r'''
@@ -140,15 +141,30 @@ def _not_dumpable() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
 
 
-def _read_answer(fd: int, buffer: bytearray, deadline: float) -> dict | None:
-    """One JSON line from the worker before ``deadline``; None if it died, hung or wrote garbage."""
+def _cpu_seconds(pid: int) -> float:
+    """Processor time (user + system) the worker has used so far; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _read_answer(fd: int, buffer: bytearray, deadline: float, pid: int | None = None,
+                 cpu_limit: float | None = None) -> dict | None:
+    """One JSON line from the worker before ``deadline`` (and, with ``pid``, before it used
+    ``cpu_limit`` more seconds of processor); None if it died, hung, ran too long or wrote garbage."""
+    cpu_start = _cpu_seconds(pid) if pid is not None else 0.0
     while b"\n" not in buffer:
         left = deadline - time.monotonic()
         if left <= 0 or len(buffer) > MAX_LINE:
             return None
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
+        if pid is not None and cpu_limit is not None and _cpu_seconds(pid) - cpu_start > cpu_limit:
             return None
+        ready, _, _ = select.select([fd], [], [], min(left, 0.25))
+        if not ready:
+            continue
         chunk = os.read(fd, 65536)
         if not chunk:
             return None
@@ -196,8 +212,10 @@ def main() -> int:
             alive = False
             outcomes.append({"receipt": receipts[number], "status": "not-run"})
             continue
-        cell_deadline = min(time.monotonic() + cell_seconds, deadline)
-        answer = _read_answer(from_worker_r, buffer, cell_deadline)
+        # "too slow" is processor time, so a busy machine never fails a cell; the wall clock only
+        # catches a cell that waits (sleep, input) for far longer
+        cell_deadline = min(time.monotonic() + WALL_STRETCH * cell_seconds, deadline)
+        answer = _read_answer(from_worker_r, buffer, cell_deadline, worker.pid, cell_seconds)
         timed_out = answer is None and worker.poll() is None
         if timed_out:  # interrupt as a kernel would, then give the cell a moment to answer
             with _quiet():
