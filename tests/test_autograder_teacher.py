@@ -84,6 +84,18 @@ def test_the_readme_steps_work_as_written(teacher: Path) -> None:
     with (course / "grades.csv").open(encoding="utf-8-sig") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}
     assert rows["amina"]["score"] == "3" and rows["youssef"]["score"] == "0" and rows["amina"]["max_score"] == "3"
+    # finding 10 on a Jisr lesson: nbgrader's own API (the formgrader's) sees both as autograded, with their scores
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    api = NbGraderAPI(CourseDirectory(root=str(course)))
+    listed = {row["student"]: row for row in api.get_submissions("what-is-ai")}
+    assert listed["amina"]["autograded"] and listed["amina"]["score"] == 3.0
+    assert listed["youssef"]["autograded"] and listed["youssef"]["score"] == 0.0
+    assert not listed["amina"]["needs_manual_grade"]
+    page = nbformat.read(course / "autograded" / "amina" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)
+    tests = [c for c in page.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-tests"]
+    assert tests and "Tous les tests" in "".join(o.get("text", "") for o in tests[0].outputs)
 
 
 def test_the_course_folder_works_wherever_it_is_copied(teacher: Path, tmp_path: Path, tool_env: dict[str, str]) -> None:
