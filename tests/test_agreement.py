@@ -11,10 +11,6 @@ the grader rejects is a lie to the learner; the reverse is a lie too.
 
 from __future__ import annotations
 
-import re
-import shutil
-from pathlib import Path
-
 import nbformat
 import pytest
 
@@ -23,7 +19,7 @@ from jisr.autograder.grade import grade_program
 from jisr.autograder.submission import build_program
 from jisr.exercises import Outcome, evaluate
 from jisr.render import render, strip_solutions
-from jisr.source import LessonSource, find_lessons, read_lesson
+from jisr.source import LessonSource, find_lessons
 
 pytestmark = pytest.mark.slow
 LIMITS = sandbox.Limits(cpu_seconds=60, wall_seconds=90, memory_mb=2048)
@@ -145,8 +141,10 @@ def grader_gives_full_marks(lesson: LessonSource, answers: dict[str, str]) -> di
     nb = released(source)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if grade_id.endswith("-answer") and grade_id[:-7] in answers:
-            cell.source = answers[grade_id[:-7]]
+        tagged = [t[7:] for t in cell.metadata.get("tags", []) if t.startswith("answer-")]  # a choice or number
+        qid = grade_id[:-7] if grade_id.endswith("-answer") else (tagged[0] if tagged else "")
+        if qid in answers:
+            cell.source = answers[qid]
     grade = grade_program(build_program(source, nb), lesson, LIMITS)
     assert grade.status == "graded", grade.status
     return {v.qid: v.points == v.max_points for v in grade.verdicts}
@@ -189,26 +187,8 @@ def test_finding_2_wrong_functions_are_told_they_are_wrong() -> None:
     pytest.fail("no accuracy exercise found")
 
 
-def graded_values_lesson(tmp_path: Path) -> LessonSource:
-    """Lesson 1 with its first choice and number exercises made graded, as a users' track lesson would have them."""
-    original = next(lesson for lesson in find_lessons() if lesson.key == "fundamentals/what-is-ai")
-    folder = tmp_path / "courses" / "fundamentals" / "what-is-ai"
-    shutil.copytree(original.folder, folder)
-    import yaml
-
-    specs = yaml.safe_load((folder / "exercises.yml").read_text(encoding="utf-8"))
-    text = (folder / "lesson.md").read_text(encoding="utf-8")
-    for qid in ("q1", "q2"):
-        specs[qid].update(graded=True, points=1)
-        text, count = re.subn(rf"(```{{code-cell}} ipython3\n)({qid}\.check\(\))", rf"\1:tags: [check-{qid}]\n\n\2", text)
-        assert count == 1, f"lesson.md has no single `{qid}.check()` cell"
-    (folder / "exercises.yml").write_text(yaml.safe_dump(specs, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (folder / "lesson.md").write_text(text, encoding="utf-8")
-    return read_lesson(folder / "lesson.md")
-
-
-def test_graded_choice_and_number_are_graded_from_their_plain_value(tmp_path: Path) -> None:
-    lesson = graded_values_lesson(tmp_path)
+def test_graded_choice_and_number_are_graded_from_their_plain_value() -> None:
+    lesson = next(lesson for lesson in find_lessons() if lesson.key == "fundamentals/what-is-ai")
     source = render(lesson, "en", "nbgrader")
     tests = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
     assert {"q1-tests", "q2-tests"} <= set(tests)
@@ -223,4 +203,11 @@ def test_graded_choice_and_number_are_graded_from_their_plain_value(tmp_path: Pa
         by_grader = grader_gives_full_marks(lesson, {"q1": a1, "q2": a2})
         assert by_grader["q1"] == self_check_says_correct(spec_q1, a1), a1
         assert by_grader["q2"] == self_check_says_correct(spec_q2, a2), a2
-    assert grader_gives_full_marks(lesson, {"q1": f'answer_q1 = "{spec_q1["answer"]}"', "q2": f"answer_q2 = {spec_q2['expected']!r}"}) == {"q1": True, "q2": True, "q3": False}
+    verdicts = grader_gives_full_marks(lesson, {"q1": f'answer_q1 = "{spec_q1["answer"]}"', "q2": f"answer_q2 = {spec_q2['expected']!r}"})
+    assert verdicts["q1"] and verdicts["q2"] and not verdicts["q3"]
+    # every other graded choice: each option gets the same verdict from both
+    for qid, spec in lesson.exercises.items():
+        if spec.get("graded") and spec.get("kind") == "choice" and qid != "q1":
+            for letter in spec["options"]:
+                code = f'{spec["target"]} = "{letter}"'
+                assert grader_gives_full_marks(lesson, {qid: code})[qid] == self_check_says_correct(spec, code) == (letter == spec["answer"]), code

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 def _answer_cell(nb: nbformat.NotebookNode, qid: str) -> nbformat.NotebookNode:
+    """A function's solution cell, or a graded choice or number's plain cell tagged answer-qN."""
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == f"{qid}-answer":
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == f"{qid}-answer" or f"answer-{qid}" in cell.metadata.get("tags", []):
             return cell
     raise AssertionError(f"no answer cell for {qid}")
 
@@ -55,9 +56,18 @@ def _variants(lesson, language: str, every: bool) -> dict[str, tuple[dict[str, s
     from jisr.render import render
 
     nb = render(lesson, language, "nbgrader")
-    reference = {q: _answer_cell(nb, q).source for q in graded}
+    # a choice or number cell is released as `answer_qN = ...`: its reference is the spec's solution
+    reference = {q: s["solution"]["code"] if s.get("kind") in ("choice", "number") else _answer_cell(nb, q).source
+                 for q, s in graded.items()}
     variants: dict[str, tuple[dict[str, str] | None, str]] = {"reference": (reference, "full"), "blank": (None, "zero")}
     for qid, spec in graded.items():
+        if spec.get("kind") == "choice":  # every wrong letter loses exactly this item's points
+            for letter in spec["options"]:
+                if letter != spec["answer"]:
+                    variants[f"choice-{qid}-{letter}"] = ({**reference, qid: f'{spec["target"]} = "{letter}"'}, f"minus {spec.get('points', 1)}")
+        if spec.get("kind") == "number":
+            for diagnosis in spec.get("diagnoses", [])[:1 if not every else None]:
+                variants[f"number-{qid}-{diagnosis['value']}"] = ({**reference, qid: f"{spec['target']} = {diagnosis['value']!r}"}, f"minus {spec.get('points', 1)}")
         grading = lesson.grading.get(qid, {})
         wrong = [*spec.get("mistakes", []), *grading.get("wrong_answers", [])]
         right = grading.get("alternatives", [])
@@ -83,18 +93,26 @@ def test_autograde_discriminates(language: str, tmp_path: Path, tool_env: dict[s
             for case in lesson.grading[qid].get("hidden_cases", []):
                 assert repr(case["args"]) not in released, "a hidden test leaked into the release"
         assert "BEGIN SOLUTION" not in released and "correct = correct + 1" not in released
+        release_nb = nbformat.reads(released, as_version=4)
+        for qid, spec in lesson.exercises.items():
+            if spec.get("graded") and spec.get("kind") in ("choice", "number"):
+                # the learner keeps the starter, not nbgrader's stub
+                assert _answer_cell(release_nb, qid).source.strip() == f"{spec['target']} = ...", qid
         variants = _variants(lesson, language, every=language == "en")
         for student, (answers, _) in variants.items():
             _submit(course, lesson_id, student, answers)
         _nbgrader(["autograde", lesson_id, "--force"], course, tool_env)
         scores = _scores(course, lesson_id, list(variants))
         full = scores["reference"][1]
-        assert full > 0
+        # lesson 1: six users' items of 1 point and the designers' function of 3
+        assert full == sum(float(s.get("points", 1)) for s in lesson.exercises.values() if s.get("graded")) > 0
         for student, (_, verdict) in variants.items():
             score, max_score = scores[student]
             assert max_score == full
             if verdict == "full":
                 assert score == full, f"{language}/{student}: {score}/{full}, expected full marks"
+            elif verdict.startswith("minus "):
+                assert score == full - float(verdict[6:]), f"{language}/{student}: {score}/{full}, expected {verdict}"
             elif verdict == "zero":
                 assert score == 0, f"{language}/{student}: {score}/{full}, expected zero"
             else:

@@ -93,7 +93,7 @@ def _lesson_problems(lesson: LessonSource) -> list[Message]:
             problems.append(Message(N_("{path}: exercise {qid} has no answer cell tagged answer-{qid}"), {"path": where, "qid": qid}))
         if spec.get("graded") and qid not in checks:
             problems.append(Message(N_("{path}: graded exercise {qid} has no cell tagged check-{qid}"), {"path": where, "qid": qid}))
-        if spec.get("graded") and not lesson.grading.get(qid, {}).get("hidden_cases"):
+        if spec.get("graded") and spec.get("kind") == "function" and not lesson.grading.get(qid, {}).get("hidden_cases"):
             problems.append(Message(N_("{path}: graded exercise {qid} has no hidden_cases"), {"path": str(lesson.folder / "grading.yml"), "qid": qid}))
         if not spec.get("hints"):
             problems.append(Message(N_("{path}: exercise {qid} has no hints"), {"path": where, "qid": qid}))

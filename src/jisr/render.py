@@ -225,7 +225,12 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
         check = _tag_value(cell, "check-")
         if target == "nbgrader":
             spec = lesson.exercises.get(answer or check or "", {})
-            if answer and spec.get("graded"):
+            if answer and spec.get("graded") and spec.get("kind") in ("choice", "number"):
+                # a plain answer cell: nbgrader's release would replace a solution cell by the
+                # code stub, and the learner needs the starter `answer_qN = ...` (jisr's grader
+                # finds the cell by its answer- tag, jisr.autograder.submission)
+                pass
+            elif answer and spec.get("graded"):
                 metadata["nbgrader"] = _nbgrader_meta(f"{answer}-answer", solution=True)
             elif check and spec.get("graded"):
                 hidden = lesson.grading.get(check, {}).get("hidden_cases", [])

@@ -484,7 +484,11 @@ def _source_slots(source: nbformat.NotebookNode) -> tuple[list[_Slot], dict[str,
         code = _text(cell.get("source"))
         visible, secret = split_hidden_tests(code)
         position = len(slots)
-        if nbgrader and nbgrader.get("solution"):
+        tags = metadata.get("tags") if isinstance(metadata.get("tags"), list) else []
+        if not (nbgrader and nbgrader.get("solution")) and any(isinstance(t, str) and t.startswith("answer-") for t in tags):
+            # a graded choice or number: a plain cell that nbgrader releases as it is (jisr.render)
+            slot = _Slot(position, "answer", grade_id, cell_id, visible, nbgrader, _defined_names(code) or frozenset())
+        elif nbgrader and nbgrader.get("solution"):
             stub = strip_solutions(visible)
             # nbgrader replaces a whole solution cell that has no solution region
             slot = _Slot(position, "answer", grade_id, cell_id, stub if stub != visible else CODE_STUB, nbgrader,
