@@ -101,9 +101,9 @@ def make_lesson_class(course: Path, n: int) -> dict[str, float]:
     """n submissions of what-is-ai: reference, blank, wrong and alternative answers."""
     lesson = lesson_by_key("fundamentals/what-is-ai")
     source = nbformat.read(course / "source/what-is-ai/what-is-ai.ipynb", as_version=4)
-    reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
-    answers = ([(reference, 3.0), (None, 0.0)] + [(w["code"], 0.0) for w in lesson.grading["q3"]["wrong_answers"]]
-               + [(a["code"], 3.0) for a in lesson.grading["q3"]["alternatives"]])
+    reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer")
+    answers = ([(reference, 3.0), (None, 0.0)] + [(w["code"], 0.0) for w in lesson.grading["q5"]["wrong_answers"]]
+               + [(a["code"], 3.0) for a in lesson.grading["q5"]["alternatives"]])
     expected = {}
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     for i in range(n):
@@ -114,7 +114,7 @@ def make_lesson_class(course: Path, n: int) -> dict[str, float]:
         nb = nbformat.read(path, as_version=4)
         answer, fair = answers[i % len(answers)]
         for cell in nb.cells:
-            if answer is not None and cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer":
+            if answer is not None and cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer":
                 cell.source = answer
         nbformat.write(nb, path)
         (target / "timestamp.txt").write_text(now)

@@ -201,7 +201,7 @@ class Classroom:
 
         self.template, self.tool_env = template, tool_env
         source = nbformat.read(template / "source" / self.assignment / f"{self.assignment}.ipynb", as_version=4)
-        self.reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+        self.reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer")
 
     def copy(self, into: Path) -> Path:
         """A fresh copy of the course (gradebook included) at ``into``; its config points there."""
@@ -227,7 +227,7 @@ class Classroom:
         else:
             nb = nbformat.read(path, as_version=4)
             for cell in nb.cells:
-                if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer" and answer is not None:
+                if cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer" and answer is not None:
                     cell.source = answer
             nbformat.write(nb, path)
         if timestamp == "now":

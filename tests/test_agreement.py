@@ -191,20 +191,20 @@ def test_graded_choice_and_number_are_graded_from_their_plain_value() -> None:
     lesson = next(lesson for lesson in find_lessons() if lesson.key == "fundamentals/what-is-ai")
     source = render(lesson, "en", "nbgrader")
     tests = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    assert {"q1-tests", "q2-tests"} <= set(tests)
-    assert all(tests[g].metadata["nbgrader"]["locked"] and tests[g].metadata["nbgrader"]["points"] == 1 for g in ("q1-tests", "q2-tests"))
-    spec_q1, spec_q2 = lesson.exercises["q1"], lesson.exercises["q2"]
+    assert {"q1-tests", "q4-tests"} <= set(tests)
+    assert all(tests[g].metadata["nbgrader"]["locked"] and tests[g].metadata["nbgrader"]["points"] == 1 for g in ("q1-tests", "q4-tests"))
+    spec_q1, spec_q4 = lesson.exercises["q1"], lesson.exercises["q4"]
     answers_q1 = [f'answer_q1 = "{letter}"' for letter in spec_q1["options"]] + ["answer_q1 = ...", "answer_q1 = 'B '"]
-    answers_q2 = ([f"answer_q2 = {spec_q2['expected']!r}", "answer_q2 = ...", "answer_q2 = 0,9", f"answer_q2 = '{spec_q2['expected']}'"]
-                  + [f"answer_q2 = {d['value']!r}" for d in spec_q2.get("diagnoses", [])])
+    answers_q4 = ([f"answer_q4 = {spec_q4['expected']!r}", "answer_q4 = ...", "answer_q4 = 0,9", f"answer_q4 = '{spec_q4['expected']}'"]
+                  + [f"answer_q4 = {d['value']!r}" for d in spec_q4.get("diagnoses", [])])
     # grade them in pairs so that every answer of the longer list meets one of the shorter
-    for index in range(max(len(answers_q1), len(answers_q2))):
-        a1, a2 = answers_q1[index % len(answers_q1)], answers_q2[index % len(answers_q2)]
-        by_grader = grader_gives_full_marks(lesson, {"q1": a1, "q2": a2})
+    for index in range(max(len(answers_q1), len(answers_q4))):
+        a1, a2 = answers_q1[index % len(answers_q1)], answers_q4[index % len(answers_q4)]
+        by_grader = grader_gives_full_marks(lesson, {"q1": a1, "q4": a2})
         assert by_grader["q1"] == self_check_says_correct(spec_q1, a1), a1
-        assert by_grader["q2"] == self_check_says_correct(spec_q2, a2), a2
-    verdicts = grader_gives_full_marks(lesson, {"q1": f'answer_q1 = "{spec_q1["answer"]}"', "q2": f"answer_q2 = {spec_q2['expected']!r}"})
-    assert verdicts["q1"] and verdicts["q2"] and not verdicts["q3"]
+        assert by_grader["q4"] == self_check_says_correct(spec_q4, a2), a2
+    verdicts = grader_gives_full_marks(lesson, {"q1": f'answer_q1 = "{spec_q1["answer"]}"', "q4": f"answer_q4 = {spec_q4['expected']!r}"})
+    assert verdicts["q1"] and verdicts["q4"] and not verdicts["q5"]
     # every other graded choice: each option gets the same verdict from both
     for qid, spec in lesson.exercises.items():
         if spec.get("graded") and spec.get("kind") == "choice" and qid != "q1":

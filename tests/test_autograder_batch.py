@@ -28,7 +28,7 @@ def course(classroom, tmp_path_factory: pytest.TempPathFactory) -> Path:
     submit = functools.partial(classroom.submit, root, timestamp=None)  # copied in by hand: no timestamp.txt
     submit("amina", classroom.reference)
     submit("youssef")  # blank
-    submit("salma", LESSON.grading["q3"]["wrong_answers"][0]["code"])
+    submit("salma", LESSON.grading["q5"]["wrong_answers"][0]["code"])
     submit("broken", raw=b'{"cells": [')  # 10: invalid JSON
     sql = ("import sqlite3, os\n"
            "for folder in ('..', '../..', '../../..', '/', '/tmp', os.path.expanduser('~')):\n"
@@ -82,19 +82,19 @@ def test_a_crash_before_commit_leaves_the_gradebook_untouched(course: Path, clas
 
     url = gradebook_url(course)
     before = classroom.scores(url)
-    outcome = Outcome("late-student", grade=Grade([Verdict("q3", 3.0, 3.0)]))
+    outcome = Outcome("late-student", grade=Grade([Verdict("q5", 3.0, 3.0)]))
 
     def crash(self: Session) -> None:
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(Session, "commit", crash)
     with pytest.raises(RuntimeError):
-        record(url, "what-is-ai", outcome, {"q3": 3.0})
+        record(url, "what-is-ai", outcome, {"q5": 3.0})
     monkeypatch.undo()
     assert classroom.scores(url) == before  # no half-written student or submission
 
-    record(url, "what-is-ai", outcome, {"q3": 3.0})
-    record(url, "what-is-ai", outcome, {"q3": 3.0})  # idempotent
+    record(url, "what-is-ai", outcome, {"q5": 3.0})
+    record(url, "what-is-ai", outcome, {"q5": 3.0})  # idempotent
     assert classroom.scores(url) == {**before, "late-student": 3.0}
 
 
@@ -106,7 +106,7 @@ def test_arabic_class_gets_arabic_feedback_without_hidden_tests(classroom, tmp_p
     root = make_course("ar", tmp_path / "ar")
     subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=root, env=tool_env, check=True, capture_output=True)
     reference = next(c.source for c in nbformat.read(root / "source/what-is-ai/what-is-ai.ipynb", as_version=4).cells
-                     if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+                     if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer")
     classroom.submit(root, "amina", reference)
     classroom.submit(root, "salma", "def accuracy(y_true, y_pred):\n    print('</pre><script>alert(1)</script>')\n    return 0.5\n")
     classroom.submit(root, "looper", "while True:\n    pass\n")
@@ -115,7 +115,7 @@ def test_arabic_class_gets_arabic_feedback_without_hidden_tests(classroom, tmp_p
     pages = {s: (root / "feedback" / s / "what-is-ai" / "what-is-ai.html").read_text(encoding="utf-8") for s in ("amina", "salma", "looper")}
     for page in pages.values():
         assert '<html lang="ar" dir="rtl">' in page and "<script>" not in page
-        for case in LESSON.grading["q3"]["hidden_cases"]:
+        for case in LESSON.grading["q5"]["hidden_cases"]:
             for shown in (json.dumps(case["args"]), repr(case["args"]), json.dumps(case["args"][0]), repr(case["args"][0])):
                 assert shown not in page
     assert ar("All tests passed.") in pages["amina"]

@@ -30,19 +30,19 @@ BROKEN = Message("{name} is not a valid notebook: it is not valid JSON.", {"name
 
 
 def _partial(language: str = "en", student: str = "amina") -> Outcome:
-    grade = Grade([Verdict("q3", 0.0, 3.0, [PASSED_5_OF_7])])
-    return Outcome(student, grade=grade, problems=[MOVED], answers={"q3-answer": HOSTILE}, language=language)
+    grade = Grade([Verdict("q5", 0.0, 3.0, [PASSED_5_OF_7])])
+    return Outcome(student, grade=grade, problems=[MOVED], answers={"q5-answer": HOSTILE}, language=language)
 
 
 def _full(language: str = "en", student: str = "amina") -> Outcome:
-    grade = Grade([Verdict("q3", 3.0, 3.0, [Message("All tests passed.")])])
-    return Outcome(student, grade=grade, answers={"q3-answer": HOSTILE}, language=language)
+    grade = Grade([Verdict("q5", 3.0, 3.0, [Message("All tests passed.")])])
+    return Outcome(student, grade=grade, answers={"q5-answer": HOSTILE}, language=language)
 
 
 def _timeout(language: str = "en") -> Outcome:
     stopped = stopped_message("timeout", Limits())
-    grade = Grade([Verdict("q3", 0.0, 3.0, [stopped])], status="timeout")
-    return Outcome("salma", grade=grade, answers={"q3-answer": "while True:\n    pass\n"}, language=language)
+    grade = Grade([Verdict("q5", 0.0, 3.0, [stopped])], status="timeout")
+    return Outcome("salma", grade=grade, answers={"q5-answer": "while True:\n    pass\n"}, language=language)
 
 
 def _broken(language: str = "en") -> Outcome:
@@ -109,9 +109,9 @@ def test_english_page_says_score_verdicts_notes_and_code() -> None:
     assert "What is AI? Your first model" in page.visible
     assert "what-is-ai" in page.visible and "amina" in page.visible
     assert "Your score: 0 out of 3" in page.visible
-    assert "Exercise 3" in page.visible and "Points: 0 out of 3" in page.visible
+    assert "Exercise 5" in page.visible and "Points: 0 out of 3" in page.visible
     assert "5 tests out of 7 passed." in page.visible
-    assert "q3.check()" in page.visible and "q3.hint()" in page.visible
+    assert "q5.check()" in page.visible and "q5.hint()" in page.visible
     assert page.visible.count("Some cells were moved") == 1  # shown once
     assert page.pres == [HOSTILE]
 
@@ -120,7 +120,7 @@ def test_full_marks_are_congratulated() -> None:
     _, page = _page(_full("en"))
     assert "Your score: 3 out of 3" in page.visible
     assert "Well done" in page.visible and "All tests passed." in page.visible
-    assert "q3.hint()" not in page.visible
+    assert "q5.hint()" not in page.visible
 
 
 def test_french_page_uses_the_catalogs() -> None:
@@ -183,7 +183,7 @@ def _solution_lines(shown_code: str) -> set[str]:
 
 
 def test_the_lesson_has_hidden_cases_and_a_reference_solution_to_protect() -> None:
-    assert len(LESSON.grading["q3"]["hidden_cases"]) >= 5
+    assert len(LESSON.grading["q5"]["hidden_cases"]) >= 5
     assert "return correct / len(y_true)" in _solution_lines("")
 
 
@@ -224,7 +224,7 @@ def test_pages_are_light_and_make_no_request(make, language: str) -> None:
 
 def test_very_long_code_is_cut() -> None:
     outcome = _full("en")
-    outcome.answers["q3-answer"] = "x = 1\n" * 50_000
+    outcome.answers["q5-answer"] = "x = 1\n" * 50_000
     text, page = _page(outcome)
     assert len(text) < 40_000 and "only its beginning is shown" in page.visible
 
@@ -358,7 +358,7 @@ def test_a_stop_by_the_wall_clock_names_the_wall_clock_limit() -> None:
 def test_an_override_in_a_grade_id_is_escaped_and_isolated(language: str) -> None:
     note = Message("The cell marked {cell} is not part of the lesson; it runs as your own code and earns no points.",
                    {"cell": "q9\u202e3/3 \x1b[2K<b>"})
-    outcome = Outcome("amina\u202e", grade=Grade([Verdict("q3", 0.0, 3.0, [PASSED_5_OF_7])]), problems=[note],
+    outcome = Outcome("amina\u202e", grade=Grade([Verdict("q5", 0.0, 3.0, [PASSED_5_OF_7])]), problems=[note],
                       language=language)
     page = feedback_html(outcome, LESSON, ASSIGNMENT)
     assert "\u202e" not in page and "\x1b" not in page
@@ -371,5 +371,5 @@ def test_a_malformed_result_tells_the_student_kindly_and_the_teacher_the_detail(
 
     assert _malformed(b'{"cells": [], "calls": []}') == "'calls' is a list, not an object"
     assert _malformed(b'[1, 2]') == "results.json holds a list, not an object"
-    assert _malformed(b'{"calls": {"q3": [1]}}') == "the results of 'q3' are not a list of objects"
-    assert _malformed(b'{"calls": {"q3": [{"status": "ok", "value": 1}]}}') is None
+    assert _malformed(b'{"calls": {"q5": [1]}}') == "the results of 'q5' are not a list of objects"
+    assert _malformed(b'{"calls": {"q5": [{"status": "ok", "value": 1}]}}') is None

@@ -17,7 +17,7 @@ from jisr.source import lesson_by_key
 pytestmark = pytest.mark.slow
 LESSON = lesson_by_key("fundamentals/what-is-ai")
 SOURCE = render(LESSON, "en", "nbgrader")
-REFERENCE = next(c.source for c in SOURCE.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+REFERENCE = next(c.source for c in SOURCE.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer")
 LIMITS = sandbox.Limits(cpu_seconds=60, wall_seconds=90, memory_mb=2048)
 
 
@@ -33,7 +33,7 @@ def released() -> nbformat.NotebookNode:
 def grade(answer: str | None, extra_before_answer: str | None = None):
     nb = released()
     for index, cell in enumerate(nb.cells):
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer":
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer":
             if answer is not None:
                 cell.source = answer
             if extra_before_answer:
@@ -50,9 +50,9 @@ def needs_sandbox() -> None:
 def test_reference_blank_wrong_and_alternatives() -> None:
     assert grade(REFERENCE).score == 3
     assert grade(None).score == 0
-    for wrong in LESSON.grading["q3"]["wrong_answers"] + LESSON.exercises["q3"]["mistakes"]:
+    for wrong in LESSON.grading["q5"]["wrong_answers"] + LESSON.exercises["q5"]["mistakes"]:
         assert grade(wrong["code"]).score == 0, wrong["name"]
-    for alternative in LESSON.grading["q3"]["alternatives"]:
+    for alternative in LESSON.grading["q5"]["alternatives"]:
         assert grade(alternative["code"]).score == 3, alternative["name"]
 
 
@@ -163,7 +163,7 @@ def test_a_correct_answer_that_prints_warnings_keeps_full_marks() -> None:  # 35
 
 def test_a_cheat_in_an_extra_cell_cannot_lift_a_wrong_answer() -> None:
     shadow = "open('numpy.py', 'w').write('raise SystemExit')\nopen('sitecustomize.py', 'w').write('')\n"  # 33
-    assert grade(LESSON.grading["q3"]["wrong_answers"][0]["code"], extra_before_answer=shadow).score == 0
+    assert grade(LESSON.grading["q5"]["wrong_answers"][0]["code"], extra_before_answer=shadow).score == 0
     assert grade(REFERENCE, extra_before_answer=shadow).score == 3
 
 
@@ -171,7 +171,7 @@ def test_a_runaway_answer_is_stopped_and_reported(tmp_path: Path) -> None:  # 20
     limits = sandbox.Limits(cpu_seconds=20, wall_seconds=25, memory_mb=2048)
     nb = released()
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer":
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer":
             cell.source = "while True:\n    pass\n"
     result = grade_program(build_program(SOURCE, nb), LESSON, limits)
     assert result.score == 0

@@ -28,7 +28,7 @@ from jisr.render import render, strip_solutions
 from jisr.source import lesson_by_key
 
 LESSON = "fundamentals/what-is-ai"
-SETUP, ANSWER, TESTS = "setup", "q3-answer", "q3-tests"
+SETUP, ANSWER, TESTS = "setup", "q5-answer", "q5-tests"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 
 CORRECT = """def accuracy(y_true, y_pred):
@@ -108,13 +108,13 @@ def instructor_code(source: nbformat.NotebookNode) -> list[str]:
 
 
 def student_block(program: Program) -> list[str]:
-    """The learner's cells, which must all sit together where the answer is, between q2.check() and the tests."""
+    """The learner's cells, which must all sit together where the answer is, between q4.check() and the tests."""
     origins = [c.origin for c in program.cells]
     first = origins.index("student")
     last = len(origins) - origins[::-1].index("student")
     assert set(origins[first:last]) == {"student"}, "learner's code is spread between instructor cells"
-    assert program.cells[first - 1].source == "q2.check()"
-    assert program.cells[last].source == "q3.assert_passes()"
+    assert program.cells[first - 1].source == "q4.check()"
+    assert program.cells[last].source == "q5.assert_passes()"
     return [c.source for c in program.cells[first:last]]
 
 
@@ -206,7 +206,7 @@ def test_test_cell_retyped_with_the_same_grade_id(released, submit, source) -> N
 def test_test_cell_retyped_with_another_grade_id(released, submit, source) -> None:
     cell(released, ANSWER).source = WRONG
     index = position(released, TESTS)
-    grading = {**released.cells[index].metadata["nbgrader"], "grade_id": "q3-tests-v2", "points": 100}
+    grading = {**released.cells[index].metadata["nbgrader"], "grade_id": "q5-tests-v2", "points": 100}
     released.cells[index] = nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": grading})
     program = submit(released)
     assert_trusted(program, source)

@@ -46,7 +46,7 @@ def submit(course: Path, student: str, answer: str | None) -> None:
     path = target / "what-is-ai.ipynb"
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer" and answer is not None:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer" and answer is not None:
             cell.source = answer
     nbformat.write(nb, path)
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -75,7 +75,7 @@ def test_the_readme_steps_work_as_written(teacher: Path) -> None:
     _, head = _revisions()
     assert schema_revision(f"sqlite:///{course / 'gradebook.db'}") == head
     source = nbformat.read(course / "source" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)
-    reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+    reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer")
     submit(course, "amina", reference)
     submit(course, "youssef", None)
     done = run_steps(teacher, readme_steps())  # the same steps again, now with a class: idempotent
@@ -94,7 +94,7 @@ def test_the_readme_steps_work_as_written(teacher: Path) -> None:
     assert listed["youssef"]["autograded"] and listed["youssef"]["score"] == 0.0
     assert not listed["amina"]["needs_manual_grade"]
     page = nbformat.read(course / "autograded" / "amina" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)
-    tests = [c for c in page.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-tests"]
+    tests = [c for c in page.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-tests"]
     assert tests and "Tous les tests" in "".join(o.get("text", "") for o in tests[0].outputs)
 
 
@@ -117,7 +117,7 @@ def test_the_course_folder_works_wherever_it_is_copied(teacher: Path, tmp_path: 
 def test_one_student_a_summary_and_a_csv(teacher: Path, tmp_path: Path) -> None:
     course = Path(shutil.copytree(teacher / "_build" / "nbgrader" / "fr", tmp_path / "fr"))
     source = nbformat.read(course / "source" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)
-    reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3-answer")
+    reference = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer")
     shutil.rmtree(course / "submitted" / "amina", ignore_errors=True)
     submit(course, "amina", reference)
     submit(course, "=HYPERLINK(\"x\")", None)  # a folder name a spreadsheet would run

@@ -182,11 +182,11 @@ def test_assert_passes_raises_for_graders() -> None:
 
 def test_number_between_quotes_gets_a_specific_message() -> None:
     spec = {"kind": "number", "target": "x", "expected": 0.9, "tolerance": 0.001}
-    result = evaluate(spec, {"x": "0.9"}, qid="q2")
+    result = evaluate(spec, {"x": "0.9"}, qid="q4")
     assert result.outcome is Outcome.INCORRECT
     assert "quotes" in result.messages[0].format(Translator("en"))
-    generic = evaluate(spec, {"x": 0.5}, qid="q2").messages[0].format(Translator("en"))
-    assert "q2.hint()" in generic
+    generic = evaluate(spec, {"x": 0.5}, qid="q4").messages[0].format(Translator("en"))
+    assert "q4.hint()" in generic
 
 
 # --------------------------------------------------------------------------- issue 8: checks that never lie

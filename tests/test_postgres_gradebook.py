@@ -48,7 +48,7 @@ def test_an_institute_grades_into_postgres(postgres_server, classroom, tmp_path:
     subprocess.run(["nbgrader", "generate_assignment", "what-is-ai", "--force"], cwd=course, env=tool_env, check=True, capture_output=True)
     classroom.submit(course, "amina", classroom.reference)
     classroom.submit(course, "youssef")
-    classroom.submit(course, "salma", lesson_by_key("fundamentals/what-is-ai").grading["q3"]["wrong_answers"][0]["code"])
+    classroom.submit(course, "salma", lesson_by_key("fundamentals/what-is-ai").grading["q5"]["wrong_answers"][0]["code"])
     classroom.submit(course, "hacker", "import os\nos.system('psql -c \"UPDATE grade SET auto_score = 99\"')\n" + classroom.reference)
 
     command = [sys.executable, "-m", "jisr.cli", "grade", str(course), "what-is-ai"]
