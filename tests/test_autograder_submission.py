@@ -30,6 +30,10 @@ from jisr.source import lesson_by_key
 LESSON = "fundamentals/what-is-ai"
 SETUP, ANSWER, TESTS = "setup", "q5-answer", "q5-tests"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+# lesson 1: the users' choice and number items (1 point each) and the designers' function q5 (3 points)
+GRADED_ANSWERS = [f"q{n}-answer" for n in range(1, 8)]
+POINTS = {f"q{n}-tests": 3.0 if n == 5 else 1.0 for n in range(1, 8)}
+STARTERS = {f"q{n}-answer": f"answer_q{n} = ..." for n in range(1, 8) if n != 5}  # as released
 
 CORRECT = """def accuracy(y_true, y_pred):
     correct = 0
@@ -102,19 +106,20 @@ def instructor_code(source: nbformat.NotebookNode) -> list[str]:
     texts = []
     for c in source.cells:
         grading = c.metadata.get("nbgrader", {})
-        if c.cell_type == "code" and not grading.get("solution"):
+        choice_or_number = any(t.startswith("answer-") for t in c.metadata.get("tags", []))  # a plain answer cell
+        if c.cell_type == "code" and not grading.get("solution") and not choice_or_number:
             texts.append(c.source.split(BEGIN_HIDDEN)[0].rstrip("\n") if grading.get("grade") else c.source)
     return texts
 
 
 def student_block(program: Program) -> list[str]:
-    """The learner's cells, which must all sit together where the answer is, between q4.check() and the tests."""
+    """The learner's cells of the function exercise, which must all sit together where its answer is,
+    between q4's test and q5's (the choice and number answers are learner's cells of their own)."""
     origins = [c.origin for c in program.cells]
-    first = origins.index("student")
-    last = len(origins) - origins[::-1].index("student")
+    tests = [i for i, c in enumerate(program.cells) if c.source in ("q4.assert_passes()", "q5.assert_passes()")]
+    assert len(tests) == 2, "q4's or q5's test cell is missing or repeated"
+    first, last = tests[0] + 1, tests[1]
     assert set(origins[first:last]) == {"student"}, "learner's code is spread between instructor cells"
-    assert program.cells[first - 1].source == "q4.check()"
-    assert program.cells[last].source == "q5.assert_passes()"
     return [c.source for c in program.cells[first:last]]
 
 
@@ -127,8 +132,8 @@ def assert_trusted(program: Program, source: nbformat.NotebookNode) -> None:
     assert hidden and program.hidden == {TESTS: hidden}
     for c in program.cells:
         assert "HIDDEN TESTS" not in c.source and hidden not in c.source and "cases=" not in c.source
-    assert [c.grade_id for c in program.cells if c.grade_id and c.origin == "student"] == [ANSWER]
-    assert program.points == {TESTS: 3.0}
+    assert [c.grade_id for c in program.cells if c.grade_id and c.origin == "student"] == GRADED_ANSWERS
+    assert program.points == POINTS
 
 
 def problems(program: Program) -> list[str]:
@@ -142,7 +147,7 @@ def test_all_correct(released, submit, source) -> None:
     cell(released, ANSWER).source = CORRECT
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: CORRECT} and student_block(program) == [CORRECT]
+    assert program.answers == {**STARTERS, ANSWER: CORRECT} and student_block(program) == [CORRECT]
     assert program.problems == [] and program.not_found == []
 
 
@@ -150,7 +155,7 @@ def test_all_wrong(released, submit, source) -> None:
     cell(released, ANSWER).source = WRONG
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: WRONG} and student_block(program) == [WRONG]
+    assert program.answers == {**STARTERS, ANSWER: WRONG} and student_block(program) == [WRONG]
     assert program.problems == []
 
 
@@ -167,7 +172,7 @@ def test_program_is_a_valid_notebook_without_nbgrader_metadata(released, submit)
     nb = submit(released).to_notebook()
     nbformat.validate(nb)
     assert all("nbgrader" not in c.metadata for c in nb.cells)
-    assert [c.metadata["jisr"].get("grade_id") for c in nb.cells if c.metadata["jisr"]["origin"] == "student"] == [ANSWER]
+    assert [c.metadata["jisr"].get("grade_id") for c in nb.cells if c.metadata["jisr"]["origin"] == "student"] == GRADED_ANSWERS
 
 
 # --------------------------------------------------------------------------- attacks on locked cells
@@ -179,7 +184,7 @@ def test_locked_cell_edited(released, submit, source, grade_id: str) -> None:
     cell(released, grade_id).source = "pass"
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: WRONG}
+    assert program.answers == {**STARTERS, ANSWER: WRONG}
     assert problems(program) == [sub.LOCKED_EDITED.msgid] and program.problems[0].params == {"cell": grade_id}
     assert "pass" not in [c.source for c in program.cells]
 
@@ -222,7 +227,7 @@ def test_test_cell_metadata_edited(released, submit, source) -> None:
     program = submit(released)
     assert_trusted(program, source)
     assert problems(program) == [sub.LOCKED_METADATA.msgid]
-    assert program.points == {TESTS: 3}
+    assert program.points == POINTS
 
 
 def test_test_cell_turned_into_markdown(released, submit, source) -> None:
@@ -264,7 +269,7 @@ def test_duplicated_answer_cell(released, submit, source) -> None:
     program = submit(released)
     assert_trusted(program, source)
     # the first claim is the answer; the copy defines accuracy again and never runs
-    assert program.answers == {ANSWER: WRONG} and student_block(program) == [WRONG]
+    assert program.answers == {**STARTERS, ANSWER: WRONG} and student_block(program) == [WRONG]
     assert problems(program) == [sub.ANSWER_DUPLICATE.msgid]
 
 
@@ -278,8 +283,9 @@ def test_split_answer_cell(released, submit, source) -> None:
     released.cells.insert(index, nbformat.v4.new_code_cell(helper, metadata=copy.deepcopy(original.metadata)))
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: helper} and student_block(program) == [helper, main]
-    assert [(c.grade_id, c.follows) for c in program.cells if c.origin == "student"] == [(ANSWER, None), (None, ANSWER)]
+    assert program.answers == {**STARTERS, ANSWER: helper} and student_block(program) == [helper, main]
+    assert [(c.grade_id, c.follows) for c in program.cells if c.origin == "student" and ANSWER in (c.grade_id, c.follows)] == [
+        (ANSWER, None), (None, ANSWER)]
     assert problems(program) == [sub.ANSWER_SPLIT.msgid]
 
 
@@ -288,7 +294,7 @@ def test_answer_metadata_stripped_is_found_by_cell_id(released, submit, source) 
     answer.source, answer.metadata = CORRECT, {}
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: CORRECT} and problems(program) == [sub.ANSWER_BY_ID.msgid]
+    assert program.answers == {**STARTERS, ANSWER: CORRECT} and problems(program) == [sub.ANSWER_BY_ID.msgid]
 
 
 def test_answer_metadata_and_id_changed_is_found_by_place(released, submit, source) -> None:
@@ -298,7 +304,7 @@ def test_answer_metadata_and_id_changed_is_found_by_place(released, submit, sour
     released.cells.insert(position(released, TESTS), nbformat.v4.new_markdown_cell("my notes"))
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: CORRECT} and student_block(program) == [CORRECT]
+    assert program.answers == {**STARTERS, ANSWER: CORRECT} and student_block(program) == [CORRECT]
     assert problems(program) == [sub.ANSWER_BY_PLACE.msgid]
 
 
@@ -330,10 +336,13 @@ def test_cells_reordered_and_extra_cells_added(released, submit, source) -> None
                                    nbformat.v4.new_markdown_cell("notes"), nbformat.v4.new_code_cell("   ")]
     program = submit(released)
     assert_trusted(program, source)  # set-up and tests back in place, untouched
-    assert program.answers == {ANSWER: answer}
-    # the learner's code runs together where the answer is; the stripper stays learner's code
-    assert student_block(program) == [helper, answer, trial, STRIP_ASSERTS]
-    assert [(c.grade_id, c.follows) for c in program.cells if c.origin == "student"] == [
+    assert program.answers == {**STARTERS, ANSWER: answer}
+    # the learner's code runs together where the answer is; the stripper stays learner's code;
+    # the helper from the top runs just before the first answer (q1's)
+    assert student_block(program) == [answer, trial, STRIP_ASSERTS]
+    first_answer = next(i for i, c in enumerate(program.cells) if c.grade_id == "q1-answer")
+    assert program.cells[first_answer - 1].source == helper and program.cells[first_answer - 1].origin == "student"
+    assert [(c.grade_id, c.follows) for c in program.cells if c.origin == "student" and c.grade_id in (None, ANSWER)] == [
         (None, None), (ANSWER, None), (None, ANSWER), (None, ANSWER)]
     assert problems(program) == [sub.MOVED.msgid, sub.OWN_CELLS_AFTER.msgid, sub.OWN_CELLS_BEFORE.msgid]
     after_message = program.problems[1]
@@ -364,7 +373,7 @@ def test_other_language_is_graded_all_the_same(released, submit, source) -> None
     cell(released, ANSWER).source = CORRECT
     program = submit(released)
     assert_trusted(program, source)
-    assert program.answers == {ANSWER: CORRECT} and problems(program) == [sub.OTHER_LANGUAGE.msgid]
+    assert program.answers == {**STARTERS, ANSWER: CORRECT} and problems(program) == [sub.OTHER_LANGUAGE.msgid]
 
 
 # --------------------------------------------------------------------------- files that are not notebooks

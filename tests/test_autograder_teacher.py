@@ -18,6 +18,7 @@ import pytest
 
 from jisr.autograder import sandbox
 from jisr.autograder.gradebook import GradebookError, _revisions, prepare, schema_revision
+from jisr.source import lesson_by_key
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,11 @@ def run_steps(folder: Path, steps: list[str]) -> subprocess.CompletedProcess[str
                           timeout=1800)
 
 
+# the users' items of lesson 1 (choice and number), answered right by a student who gives an answer
+USERS_ANSWERS = {f"answer-{qid}": spec["solution"]["code"] for qid, spec in lesson_by_key("fundamentals/what-is-ai").exercises.items()
+                 if spec.get("kind") in ("choice", "number")}
+
+
 def submit(course: Path, student: str, answer: str | None) -> None:
     target = course / "submitted" / student / "what-is-ai"
     shutil.copytree(course / "release" / "what-is-ai", target)
@@ -48,6 +54,9 @@ def submit(course: Path, student: str, answer: str | None) -> None:
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer" and answer is not None:
             cell.source = answer
+        for tag in cell.metadata.get("tags", []):
+            if tag in USERS_ANSWERS and answer is not None:
+                cell.source = USERS_ANSWERS[tag]
     nbformat.write(nb, path)
     now = datetime.datetime.now(datetime.timezone.utc)
     (target / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
@@ -80,17 +89,17 @@ def test_the_readme_steps_work_as_written(teacher: Path) -> None:
     submit(course, "youssef", None)
     done = run_steps(teacher, readme_steps())  # the same steps again, now with a class: idempotent
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "amina: 3 / 3" in done.stdout and "youssef: 0 / 3" in done.stdout
+    assert "amina: 9 / 9" in done.stdout and "youssef: 0 / 9" in done.stdout
     with (course / "grades.csv").open(encoding="utf-8-sig") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}
-    assert rows["amina"]["score"] == "3" and rows["youssef"]["score"] == "0" and rows["amina"]["max_score"] == "3"
+    assert rows["amina"]["score"] == "9" and rows["youssef"]["score"] == "0" and rows["amina"]["max_score"] == "9"
     # finding 10 on a Jisr lesson: nbgrader's own API (the formgrader's) sees both as autograded, with their scores
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     api = NbGraderAPI(CourseDirectory(root=str(course)))
     listed = {row["student"]: row for row in api.get_submissions("what-is-ai")}
-    assert listed["amina"]["autograded"] and listed["amina"]["score"] == 3.0
+    assert listed["amina"]["autograded"] and listed["amina"]["score"] == 9.0
     assert listed["youssef"]["autograded"] and listed["youssef"]["score"] == 0.0
     assert not listed["amina"]["needs_manual_grade"]
     page = nbformat.read(course / "autograded" / "amina" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)

@@ -486,8 +486,11 @@ def _source_slots(source: nbformat.NotebookNode) -> tuple[list[_Slot], dict[str,
         position = len(slots)
         tags = metadata.get("tags") if isinstance(metadata.get("tags"), list) else []
         if not (nbgrader and nbgrader.get("solution")) and any(isinstance(t, str) and t.startswith("answer-") for t in tags):
-            # a graded choice or number: a plain cell that nbgrader releases as it is (jisr.render)
-            slot = _Slot(position, "answer", grade_id, cell_id, visible, nbgrader, _defined_names(code) or frozenset())
+            # a graded choice or number: a plain cell that nbgrader releases as it is (jisr.render);
+            # named like a solution cell so that reports say "q1-answer"
+            qid = next(t[7:] for t in tags if isinstance(t, str) and t.startswith("answer-"))
+            slot = _Slot(position, "answer", grade_id or f"{qid}-answer", cell_id, visible, nbgrader,
+                         _defined_names(code) or frozenset())
         elif nbgrader and nbgrader.get("solution"):
             stub = strip_solutions(visible)
             # nbgrader replaces a whole solution cell that has no solution region
@@ -645,7 +648,7 @@ def build_program(source: nbformat.NotebookNode, submission: nbformat.NotebookNo
             answers[label] = first.source
             answer_of[first.index] = label
             anchors.append(first.index)
-            if how.get(slot.position) == "id":
+            if how.get(slot.position) == "id" and slot.nbgrader:  # a plain answer cell has only its id
                 problems.append(_say(ANSWER_BY_ID, cell=label))
             elif how.get(slot.position) == "place":
                 problems.append(_say(ANSWER_BY_PLACE, cell=label))
