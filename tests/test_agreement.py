@@ -80,6 +80,19 @@ def accuracy(y_true, y_pred):
 def accuracy(y_true, y_pred):
     return len(set(y_true) & set(y_pred)) / len(set(y_true) | set(y_pred))
 """,
+    # issue 8 (E6): scikit-learn refuses decimal labels (a hidden kind, shown by a probe)
+    "sklearn-accuracy-score": """
+from sklearn.metrics import accuracy_score
+
+def accuracy(y_true, y_pred):
+    return accuracy_score(y_true, y_pred)
+""",
+    # issue 8 (E6): "mejhoul" is not "Mejhoul"
+    "lower-case-comparison": """
+def accuracy(y_true, y_pred):
+    same = [str(a).lower() == str(b).lower() for a, b in zip(y_true, y_pred)]
+    return sum(same) / len(same)
+""",
     "skips-the-last-pair": """
 def accuracy(y_true, y_pred):
     correct = 0
@@ -181,7 +194,7 @@ def test_finding_2_wrong_functions_are_told_they_are_wrong() -> None:
     for lesson, qid in graded_functions():
         if lesson.exercises[qid]["target"] != "accuracy":
             continue
-        for name in ("sorts-in-place", "counter-intersection", "compares-with-is"):
+        for name in ("sorts-in-place", "counter-intersection", "compares-with-is", "sklearn-accuracy-score", "lower-case-comparison"):
             assert not self_check_says_correct(lesson.exercises[qid], SUBTLE_ACCURACY[name]), name
         return
     pytest.fail("no accuracy exercise found")
@@ -211,3 +224,12 @@ def test_graded_choice_and_number_are_graded_from_their_plain_value() -> None:
             for letter in spec["options"]:
                 code = f'{spec["target"]} = "{letter}"'
                 assert grader_gives_full_marks(lesson, {qid: code})[qid] == self_check_says_correct(spec, code) == (letter == spec["answer"]), code
+
+
+def test_every_kind_of_hidden_input_is_shown_by_a_visible_case_or_probe() -> None:
+    """Issue 8 (E6): labels of a type (or case) only hidden cases use let the self-check lie."""
+    from jisr.exercises import function_cases, input_kinds
+
+    for lesson, qid in graded_functions():
+        hidden = input_kinds(lesson.grading.get(qid, {}).get("hidden_cases") or [])
+        assert hidden <= input_kinds(function_cases(lesson.exercises[qid])), (lesson.key, qid)

@@ -214,13 +214,13 @@ def test_a_function_that_sorts_its_inputs_in_place_is_told_kindly() -> None:
     code = "def accuracy(t, p):\n    t.sort()\n    p.sort()\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n"
     outcome, text = verdict(ACCURACY, code)
     assert outcome is Outcome.INCORRECT
-    assert "changes the lists it is given" in text and "argument 1 became ['a', 'a', 'b']" in text
+    assert "changes the lists it is given" in text and "your list `t` became `['a', 'a', 'b']`" in text
     # right result, but it empties a list: still not correct, and said so in every language
     code = "def accuracy(t, p):\n    r = sum(a == b for a, b in zip(t, p)) / len(t)\n    p.clear()\n    return r\n"
     for language in LANGUAGES:
         outcome, text = verdict(ACCURACY, code, language)
         assert outcome is Outcome.INCORRECT
-        assert Translator.for_package(language).gettext("Your function changes the lists it is given: after `{call}`, argument {position} became {after}. Other cells still need them as they were: compare them without sorting, changing or emptying them.").split("`")[0] in text
+        assert Translator.for_package(language).gettext("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: compare them without sorting, changing or emptying them.").split("`")[0] in text
 
 
 def test_probes_catch_what_the_cases_miss() -> None:
@@ -286,8 +286,15 @@ def test_checks_say_which_tracks_they_count_for() -> None:
         t = Translator.for_package(language)
         exercise = Exercise("q9", {"kind": "number", "target": "x", "expected": 1, "tracks": ["users", "decision-makers"]}, t)
         text = exercise.check({"x": 1}).text
-        assert t.gettext("This exercise counts for: {tracks}.").split("{")[0] in text
+        assert t.gettext("Practice question (not graded) — tracks: {tracks}.").split("{")[0] in text
         assert t.gettext("users") in text and t.gettext("decision-makers") in text
+        # issue 8 (E3): a graded question says so, and that its answer stays hidden
+        graded = Exercise("q9", {"kind": "number", "target": "x", "expected": 1, "graded": True, "tracks": ["users"], "hints": ["h"]}, t)
+        assert t.gettext("Graded question — counts for the tracks: {tracks}.").split("{")[0] in graded.check({"x": 1}).text
+        graded.hint()
+        last = graded.hint().text
+        assert t.gettext("That was the last hint. This question is graded, so its answer is not shown; if you study with a teacher, ask after the grading.") in last
+        assert "solution()" not in last and "solution()" not in graded.solution().text
 
 
 def test_every_lesson_exercise_names_its_tracks_and_objectives() -> None:
@@ -410,3 +417,110 @@ def test_time_limit_without_timer_signals_as_on_windows(monkeypatch) -> None:
     outcome, text = verdict({**ACCURACY, "time_limit": 0.3}, "def accuracy(t, p):\n    while True:\n        pass\n")
     assert outcome is Outcome.INCORRECT and "I stopped your function after 0.3 seconds" in text
     assert verdict(ACCURACY, "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n")[0] is Outcome.CORRECT
+
+
+# --------------------------------------------------------------------------- issue 8, fix phase
+
+
+class _Result:
+    """What IPython's post_run_cell event passes: the cell's source and its error."""
+
+    def __init__(self, source: str, error: BaseException | None = None) -> None:
+        self.info = type("Info", (), {"raw_cell": source})()
+        self.error_before_exec = None
+        self.error_in_exec = error
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_a_letter_without_quotes_is_told_letters_are_text(language: str) -> None:
+    """E1: `answer_q6 = a` raises NameError; the check says to put the letter between quotes."""
+    from jisr.exercises import CellWatch
+
+    t = Translator.for_package(language)
+    watch = CellWatch({"answer_q6"})
+    spec = {"kind": "choice", "target": "answer_q6", "answer": "b", "options": {"a": "A", "b": "B"}, "tracks": ["users"]}
+    exercise = Exercise("q6", spec, t, watch)
+    watch.after_cell(_Result("answer_q6 = a", NameError("name 'a' is not defined")))
+    text = exercise.check({}).text
+    message = t.gettext('Letters are text for Python: put your letter between quotes, like "a", not a.')
+    assert message in text and "red message" not in text
+    if language != "en":
+        assert message != 'Letters are text for Python: put your letter between quotes, like "a", not a.'
+    # another error in the same cell keeps the general message; quotes fix it
+    watch.after_cell(_Result("answer_q6 = \"b\"\n1/0", ZeroDivisionError()))
+    assert message not in exercise.check({}).text
+    watch.after_cell(_Result('answer_q6 = "b"'))
+    assert exercise.check({"answer_q6": "b"}).outcome is Outcome.CORRECT
+
+
+def test_a_partly_written_function_is_not_called_untouched() -> None:
+    """E2: one stub replaced, the other left: not "you have not written this function yet"."""
+    lesson = next(lesson for lesson in LESSONS if lesson.key == "fundamentals/what-is-ai")
+    spec = lesson.exercises["q5"]
+    from jisr.lesson import Lesson
+
+    stubs = Lesson(lesson.key, "en", lesson.folder)._stub_raises("q5")
+    assert stubs == 2
+    untouched = evaluate(spec, run_code(strip_solutions(answer_cell(lesson, "q5"))), stub_raises=stubs)
+    assert untouched.outcome is Outcome.NOT_ATTEMPTED
+    partial = run_code(
+        "def accuracy(y_true, y_pred):\n    correct = 0\n    for true_label, predicted_label in zip(y_true, y_pred):\n"
+        "        if true_label == predicted_label:\n            correct = correct + 1\n    raise NotImplementedError()\n")
+    evaluation = evaluate(spec, partial, stub_raises=stubs)
+    text = " ".join(m.format(Translator.for_package("en")) for m in evaluation.messages)
+    assert evaluation.outcome is Outcome.INCORRECT
+    assert "One `raise NotImplementedError()` is still in your function" in text and "not written" not in text
+
+
+def test_number_type_messages_have_no_jargon() -> None:
+    """E4: no "value of type str"; "0,9" between quotes gets the point, not the comma."""
+    spec = {"kind": "number", "target": "x", "expected": 0.9, "tolerance": 0.001}
+    en = Translator.for_package("en")
+
+    def says(value) -> str:
+        return " ".join(m.format(en) for m in evaluate(spec, {"x": value}).messages)
+
+    assert "you wrote text between quotes" in says("zero").lower() and "type" not in says("zero")
+    assert "True or False, which is not a number" in says(True)
+    comma = says("0,9")
+    assert "`0.9`" in comma and "point" in comma and "not 0,9" not in comma
+
+
+def test_integer_division_is_named() -> None:
+    """E4: `//` gives the floor of every expected ratio."""
+    code = "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) // len(t)\n"
+    outcome, text = verdict(ACCURACY, code)
+    assert outcome is Outcome.INCORRECT and "`//` divides and throws away the decimals; use `/`." in text
+
+
+def test_a_number_exercise_explains_a_correct_answer() -> None:
+    """E4/C8: a spec's `correct:` text replaces the bare "Correct!"."""
+    spec = {"kind": "number", "target": "x", "expected": 0.9, "correct": "27 ÷ 30 = 0.9."}
+    evaluation = evaluate(spec, {"x": 27 / 30})
+    assert evaluation.outcome is Outcome.CORRECT and evaluation.messages[0].format(Translator.for_package("en")) == "27 ÷ 30 = 0.9."
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_headline_is_not_repeated_and_values_are_code(language: str) -> None:
+    """E5: "✘ Not yet — Not yet: 0.09 …" said "Not yet" twice."""
+    t = Translator.for_package(language)
+    spec = {"kind": "number", "target": "x", "expected": 0.9, "tolerance": 0.001}
+    text = Exercise("q4", spec, t).check({"x": 0.09}).text
+    title = t.gettext("Not yet")
+    assert text.count(title) == 1 and "`0.09`" in text
+
+
+def test_a_correct_function_is_told_hidden_tests_follow() -> None:
+    """E6: the self-check says how many visible tests passed and that more are run when graded."""
+    outcome, text = verdict(ACCURACY, "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n")
+    assert outcome is Outcome.CORRECT
+    assert "visible tests" in text and "more tests are run (hidden ones)" in text
+
+
+def test_hidden_kinds_not_shown_by_probes_fail_jisr_check() -> None:
+    """E6: a hidden case with decimals and no visible one is refused by `jisr check`."""
+    from jisr.exercises import input_kinds
+
+    assert input_kinds([{"args": [[2.5, 300], [2.5, 301]]}]) == {"float", "int"}
+    assert "str-case" in input_kinds([{"args": [["Mejhoul"], ["mejhoul"]]}])
+    assert "str-case" not in input_kinds([{"args": [["Mejhoul"], ["Mejhoul"]]}])

@@ -32,7 +32,7 @@ def test_unknown_lesson_and_exercise_are_named() -> None:
         jisr.start_lesson("fundamentals/no-such-lesson")
     lesson = jisr.start_lesson("fundamentals/what-is-ai", language="en")
     with pytest.raises(KeyError, match="q1"):  # the message lists the exercises that exist
-        lesson.exercise("q9")
+        lesson.exercise("q99")
 
 
 # --------------------------------------------------------------------------- real kernels (issue 8)

@@ -99,7 +99,8 @@ def test_machinery_is_out_of_sight(lesson) -> None:
             tags = page_cell.metadata.get("tags", [])
             hidden = notebook_cell.metadata.get("jupyter", {}).get("source_hidden", False)
             if kind is None:  # the author's own choices, untouched
-                assert tags == original.metadata.get("tags", [])
+                # a check's output gives way to a note on the page (issue 8, E8)
+                assert [t for t in tags if t != "remove-output" or not any(x.startswith("check-") for x in tags)] == original.metadata.get("tags", [])
                 assert hidden == original.metadata.get("jupyter", {}).get("source_hidden", False)
             elif kind == "jisr-interactive":
                 assert "remove-input" in tags and "remove-cell" not in tags and hidden  # the sliders stay
@@ -162,3 +163,22 @@ def test_notebooks_have_the_language_typography(language: str, target: str) -> N
             problems = prose_problems(prose, language)
             assert not problems, f"{lesson.key} {target}: {problems[:5]}"
         # code is never typeset: test_code_is_identical_in_every_language compares it with English
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_book_page_replaces_check_outputs_by_a_note(language: str) -> None:
+    """Issue 8 (E8): on the static page a check has nothing to check; it points to the notebook."""
+    from jisr.render import lesson_translator
+
+    lesson = next(lesson for lesson in find_lessons() if lesson.key == "fundamentals/what-is-ai")
+    t = lesson_translator(lesson, language)
+    nb = render(lesson, language, "book")
+    checks = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and ".check()" in c.source]
+    assert len(checks) >= 5
+    for i in checks:
+        assert "remove-output" in nb.cells[i].metadata.get("tags", [])
+        note = nb.cells[i + 1]
+        assert note.cell_type == "markdown" and "jisr-check-note" in note.metadata["tags"]
+        assert t("Run this check in the notebook: see") in note.source and 'href="../run.html"' in note.source
+    learner = render(lesson, language, "learner")
+    assert not any("jisr-check-note" in c.metadata.get("tags", []) for c in learner.cells)

@@ -100,8 +100,14 @@ def test_lesson_page(language: str, server: str, site, browser_factory) -> None:
         assert images[0].get_attribute("alt") != LESSON.notebook.cells[0].source
         assert all(image.get_attribute("alt") for image in images)
     assert driver.find_elements(By.CSS_SELECTOR, "div.cell_output table")
-    feedback = driver.find_elements(By.CSS_SELECTOR, "div.cell_output .jisr-feedback")
-    assert feedback and feedback[0].get_attribute("lang") == language
+    # a check has no answer to check on the page: a note points to the notebook (issue 8, E8)
+    assert not driver.find_elements(By.CSS_SELECTOR, "div.cell_output .jisr-feedback")
+    notes = driver.find_elements(By.CSS_SELECTOR, "p.jisr-check-note")
+    assert len(notes) >= 5 and t("Run this check in the notebook: see") in notes[0].text
+    assert notes[0].find_element(By.TAG_NAME, "a").get_attribute("href").endswith("/run.html")
+    # the head has each script and the viewport once (issue 8, E13)
+    head = driver.execute_script("return document.head.innerHTML")
+    assert head.count("THEBE_JS_URL =") <= 1 and head.count('name="viewport"') == 1
 
     assert_math_renders(driver)
     # the machinery stays out of sight: no settings cell, no set-up, no interactive's code
@@ -377,6 +383,58 @@ def test_code_fits_a_phone(language: str, server: str, site, browser_factory) ->
         assert not wide, f"{language}/{page}: code boxes scroll sideways on a phone: {wide}"
         assert driver.execute_script("return window.innerWidth") == 390
         assert driver.execute_script("return document.documentElement.scrollWidth") <= 390 + 1
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_wrapped_code_keeps_its_indentation_on_a_phone(language: str, server: str, site, browser_factory) -> None:
+    """Issue 8 (E7): at 390 px a long line wraps, and its continuation starts to the right of
+    the line's first character (a hanging indent), so it never looks de-indented. The copy
+    button still copies the code as written."""
+    driver = phone(browser_factory)
+    driver.get(f"{server}/{language}/{PAGE}")
+    lines = driver.find_elements(By.CSS_SELECTOR, "div.highlight pre span.jisr-line")
+    assert len(lines) > 20
+    measured = driver.execute_script("""
+        const found = [];
+        for (const line of arguments[0]) {
+          const text = line.textContent;
+          const first = text.search(/\\S/);
+          if (first < 0) continue;
+          const range = document.createRange();
+          const node = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+          let rects = [];
+          while (node.nextNode()) {
+            range.selectNodeContents(node.currentNode);
+            rects.push(...range.getClientRects());
+          }
+          const tops = [...new Set(rects.map(r => Math.round(r.top)))];
+          if (tops.length < 2) continue;  // not wrapped
+          const firstTop = Math.min(...tops);
+          const startOf = top => Math.min(...rects.filter(r => Math.round(r.top) === top).map(r => r.left));
+          // where the line's first visible character sits, and where each continuation starts
+          const chars = document.createRange();
+          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+          let offset = 0, firstLeft = null;
+          while (walker.nextNode() && firstLeft === null) {
+            const t = walker.currentNode.textContent;
+            if (offset + t.length > first) {
+              chars.setStart(walker.currentNode, first - offset); chars.setEnd(walker.currentNode, first - offset + 1);
+              firstLeft = chars.getBoundingClientRect().left;
+            }
+            offset += t.length;
+          }
+          const rest = tops.filter(top => top !== firstTop).map(startOf);
+          found.push({text: text.slice(0, 40), firstLeft, rest});
+        }
+        return found;""", lines)
+    assert measured, "no code line wraps at 390 px: the test proves nothing"
+    for line in measured:
+        assert all(left > line["firstLeft"] + 1 for left in line["rest"]), line
+    # the text a copy button copies is the code, line for line
+    pre = driver.find_elements(By.CSS_SELECTOR, "div.highlight pre")[0]
+    copied = driver.execute_script("return arguments[0].innerText", pre).rstrip("\n")
+    source = pre.get_attribute("textContent").rstrip("\n")
+    assert copied == source
 
 
 def test_landing_page(server: str, browser_factory) -> None:

@@ -423,6 +423,76 @@ def _complete_search_translations(root: Path, language: str) -> None:
 _WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-(?:state|view)\+json">.*?</script>\s*', re.S)
 
 
+_HEAD_DUPLICATE = re.compile(r'<meta name="viewport"[^>]*>|<script\b[^>]*>.*?</script>', re.S)
+
+
+def dedupe_head(text: str) -> str:
+    """Keep the first of identical head scripts and the first viewport meta.
+
+    Sphinx and the theme both add some (the thebe configuration twice: "Identifier
+    'THEBE_JS_URL' has already been declared"; three viewport metas).
+
+    >>> dedupe_head('<head><meta name="viewport" content="a"><script>x</script><script>x</script>'
+    ...             '<meta name="viewport" content="b"></head><body><script>x</script></body>')
+    '<head><meta name="viewport" content="a"><script>x</script></head><body><script>x</script></body>'
+    """
+    end = text.find("</head>")
+    if end < 0:
+        return text
+    seen: set[str] = set()
+
+    def once(match: re.Match[str]) -> str:
+        key = "viewport" if match.group(0).startswith("<meta") else " ".join(match.group(0).split())
+        if key in seen:
+            return ""
+        seen.add(key)
+        return match.group(0)
+
+    head = _HEAD_DUPLICATE.sub(once, text[:end])
+    return re.sub(r"\n[ \t]*\n(?=[ \t]*\n)", "\n", head) + text[end:]
+
+
+_CODE_BOX = re.compile(r'(<div class="highlight"><pre>)(.*?)(</pre>)', re.S)
+_SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
+
+
+def hanging_code_lines(text: str) -> str:
+    r"""Wrap each source line of a code box in a span that knows its indentation.
+
+    On a phone a long line wraps; the CSS (``span.jisr-line``) gives its continuation
+    a hanging indent (``--indent`` + 4 characters) so that a wrapped line never looks
+    de-indented. The line breaks stay outside the spans: the copied text is unchanged.
+    Pygments' spans that cross a line break are closed and reopened around it.
+
+    >>> hanging_code_lines('<div class="highlight"><pre><span class="k">if</span> x:\n    <span class="s">"a\nb"</span>\n</pre>')
+    '<div class="highlight"><pre><span class="jisr-line" style="--indent:0"><span class="k">if</span> x:</span>\n<span class="jisr-line" style="--indent:4">    <span class="s">"a</span></span>\n<span class="jisr-line" style="--indent:0"><span class="s">b"</span></span>\n</pre>'
+    """
+
+    def box(match: re.Match[str]) -> str:
+        body = match.group(2)
+        if 'class="jisr-line"' in body:
+            return match.group(0)  # done already
+        trailing = body.endswith("\n")
+        lines = (body[:-1] if trailing else body).split("\n")
+        opened: list[str] = []
+        out = []
+        for line in lines:
+            prefix = "".join(opened)
+            for tag in _SPAN_TAG.findall(line):
+                if tag == "</span>":
+                    if opened:
+                        opened.pop()
+                else:
+                    opened.append(tag)
+            full = prefix + line + "</span>" * len(opened)
+            plain = re.sub(r"<[^>]+>", "", full)
+            indent = len(plain) - len(plain.lstrip(" "))
+            out.append(f'<span class="jisr-line" style="--indent:{indent}">{full}</span>')
+        return match.group(1) + "\n".join(out) + ("\n" if trailing else "") + match.group(3)
+
+    return _CODE_BOX.sub(box, text)
+
+
 def postprocess_html(root: Path, language: str) -> None:
     """Finish one language's pages in ``root``: direction, switcher, lighter icons,
     the theme's words in the page's language, and the language's typography."""
@@ -437,6 +507,8 @@ def postprocess_html(root: Path, language: str) -> None:
         text = _FONTAWESOME.sub("", text)
         text = _PRELOAD_FA.sub("", text)
         text = _WIDGET_STATE.sub("", text)  # ipywidgets cannot run here: no dead controls, no dead weight
+        text = dedupe_head(text)
+        text = hanging_code_lines(text)
         text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{lang.direction}">' if "dir=" not in m.group(1) else m.group(0), text, count=1)
         for original, mirrored in rtl_css.items():
             text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")

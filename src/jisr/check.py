@@ -146,7 +146,7 @@ def _squeeze(text: str) -> str:
 
 def _exercise_contract_problems(lesson: LessonSource) -> list[Message]:
     """Tracks, mistakes and hint ladders: what an exercise promises its learner."""
-    from .exercises import BUILTIN_MISTAKES, TRACKS
+    from .exercises import BUILTIN_MISTAKES, TRACKS, function_cases, input_kinds
 
     specs = str(lesson.folder / "exercises.yml")
     problems = []
@@ -162,6 +162,12 @@ def _exercise_contract_problems(lesson: LessonSource) -> list[Message]:
             if not mistake.get("message") and mistake.get("name") not in BUILTIN_MISTAKES:
                 problems.append(Message(N_("{path}: mistake {name} of exercise {qid} has no message, and no built-in one has that name ({names})"),
                                         {"path": specs, "qid": qid, "name": str(mistake.get("name")), "names": ", ".join(BUILTIN_MISTAKES)}))
+        hidden = lesson.grading.get(qid, {}).get("hidden_cases") or []
+        unseen = sorted(input_kinds(hidden) - input_kinds(function_cases(spec))) if spec.get("kind") == "function" else []
+        if unseen:
+            # the self-check would say "correct" to a function the grader fails on these inputs
+            problems.append(Message(N_("{path}: hidden cases of exercise {qid} use inputs no visible case or probe uses ({kinds}); add a probe with them"),
+                                    {"path": specs, "qid": qid, "kinds": ", ".join(unseen)}))
         for probe in spec.get("probes", []):
             if not isinstance(probe, dict) or "args" not in probe or "expected" not in probe:
                 problems.append(Message(N_("{path}: every probe of exercise {qid} needs `args` and `expected`"), {"path": specs, "qid": qid}))

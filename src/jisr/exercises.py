@@ -160,13 +160,15 @@ def _type_name(value: Any) -> str:
 
 
 def evaluate(spec: dict[str, Any], namespace: dict[str, Any], cases: list[dict[str, Any]] | None = None,
-             hidden: bool = False, qid: str = "q") -> Evaluation:
+             hidden: bool = False, qid: str = "q", stub_raises: int | None = None) -> Evaluation:
     """Check the learner's ``namespace`` against ``spec``.
 
     ``cases`` replaces the spec's visible cases (the grader passes hidden ones);
     with ``hidden=True`` messages never show inputs or expected values. ``qid``
     is the name the learner's notebook gives the exercise, for messages such as
-    "run `q2.hint()`".
+    "run `q2.hint()`". ``stub_raises`` is how many ``raise NotImplementedError()``
+    the released starter of a function holds: a function with fewer was partly
+    written, not left untouched.
     """
     kind = spec.get("kind")
     target = spec.get("target")
@@ -177,6 +179,8 @@ def evaluate(spec: dict[str, Any], namespace: dict[str, Any], cases: list[dict[s
     value = namespace[target]
     if value is Ellipsis or value is None:
         return Evaluation(Outcome.NOT_ATTEMPTED, [Message(N_("You have not answered yet: replace the three dots after `{name} =` with your answer."), {"name": target})])
+    if kind == "function":
+        return _evaluate_function(spec, value, cases, hidden, qid, stub_raises)
     return _EVALUATORS[kind](spec, value, cases, hidden, qid)
 
 
@@ -198,19 +202,33 @@ def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool,
         # `0,9` in Python is the pair (0, 9): a French or Arabic decimal comma
         return Evaluation(Outcome.INCORRECT, [Message(N_("It looks like you wrote a decimal comma. Python writes decimals with a dot: 0.9, not 0,9."))], 0, 1)
     if isinstance(value, str) and _parses_as_number(value):
-        return Evaluation(Outcome.INCORRECT, [Message(N_("You wrote the number between quotes, so Python sees text, not a number. Remove the quotes: write {value}, not \"{value}\"."), {"value": value.strip()})], 0, 1)
+        if "," in value:
+            # "0,9": the quotes go, and the comma becomes a point (0,9 without quotes is a pair)
+            return Evaluation(Outcome.INCORRECT, [Message(N_("Remove the quotes and write the decimal with a point: `{number}`, not `\"{value}\"`."),
+                                                          {"number": value.strip().replace(",", "."), "value": value.strip()})], 0, 1)
+        return Evaluation(Outcome.INCORRECT, [Message(N_("You wrote the number between quotes, so Python sees text, not a number. Remove the quotes: write `{value}`, not `\"{value}\"`."), {"value": value.strip()})], 0, 1)
     try:
         number = as_number(value)
-    except _NotANumber as err:
-        return Evaluation(Outcome.INCORRECT, [Message(N_("`{name}` should be a number, but it holds a value of type {type}."), {"name": spec["target"], "type": str(err)})], 0, 1)
+    except _NotANumber:
+        return Evaluation(Outcome.INCORRECT, [_not_a_number(value)], 0, 1)
     if _close(number, float(spec["expected"]), tolerance):
-        return Evaluation(Outcome.CORRECT, [Message(N_("Correct!"))], 1, 1)
+        explanation = spec.get("correct") or spec.get("correct_message") or spec.get("explanation")
+        return Evaluation(Outcome.CORRECT, [Message(explanation) if explanation else Message(N_("Correct!"))], 1, 1)
     for diagnosis in spec.get("diagnoses", []):
         if _close(number, float(diagnosis["value"]), float(diagnosis.get("tolerance", tolerance))):
             return Evaluation(Outcome.INCORRECT, [Message(diagnosis["message"])], 0, 1)
     if _rounded_to(number, float(spec["expected"])):
         return Evaluation(Outcome.INCORRECT, [Message(ROUNDED_NUMBER)], 0, 1)
-    return Evaluation(Outcome.INCORRECT, [Message(N_("Not yet: {value} is not the expected answer. A hint may help: run `{qid}.hint()`."), {"value": f"{number:g}", "qid": qid})], 0, 1)
+    return Evaluation(Outcome.INCORRECT, [Message(N_("`{value}` is not the expected answer. A hint may help: run `{qid}.hint()`."), {"value": repr(value), "qid": qid})], 0, 1)
+
+
+def _not_a_number(value: Any) -> Message:
+    """Why a value is not a number, in words a non-programmer knows (no type names)."""
+    if isinstance(value, bool):
+        return Message(N_("You wrote True or False, which is not a number. Write a number, for example `0.9`."))
+    if isinstance(value, str):
+        return Message(N_("You wrote text between quotes. Write a number, without quotes, for example `0.9`."))
+    return Message(N_("Your answer is not a number. Write a number, for example `0.9`."))
 
 
 def _parses_as_number(text: str) -> bool:
@@ -436,11 +454,66 @@ def function_cases(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return list(spec.get("cases", [])) + list(spec.get("probes", []))
 
 
+def input_kinds(cases: list[dict[str, Any]]) -> set[str]:
+    """The kinds of input values ``cases`` use: type names of the items (``str``,
+    ``int``, ``float``, ``NoneType``, ``bool``) and ``str-case`` when a case holds
+    two words equal but for upper/lower case.
+
+    A hidden case of a kind no visible case or probe shows lets the self-check say
+    "correct" to a function the grader fails (``accuracy_score`` on decimals, a
+    ``.lower()`` comparison): ``jisr check`` refuses it.
+
+    >>> sorted(input_kinds([{"args": [["a", "A"], [1, None]]}]))
+    ['NoneType', 'int', 'str', 'str-case']
+    """
+    kinds: set[str] = set()
+
+    def walk(value: Any, words: set[str]) -> None:
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, words)
+            return
+        kinds.add(type(value).__name__)
+        if isinstance(value, str):
+            words.add(value)
+
+    for case in cases:
+        words: set[str] = set()
+        walk(list(case.get("args", [])), words)
+        if len({w.lower() for w in words}) < len(words):
+            kinds.add("str-case")
+    return kinds
+
+
 def _call_text(name: str, args: list[Any]) -> str:
     return f"{name}({', '.join(repr(a) for a in args)})"
 
 
-def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, Any]] | None, hidden: bool, qid: str) -> Evaluation:
+def raises_not_implemented(function: Any) -> int:
+    """How many times ``function``'s code names ``NotImplementedError`` (one per stub left).
+
+    >>> def f(x):
+    ...     for i in x:
+    ...         raise NotImplementedError()
+    ...     raise NotImplementedError()
+    >>> raises_not_implemented(f)
+    2
+    """
+    import dis
+
+    def count(code: Any) -> int:
+        found = sum(1 for ins in dis.get_instructions(code) if ins.argval == "NotImplementedError")
+        return found + sum(count(c) for c in code.co_consts if hasattr(c, "co_code"))
+
+    code = getattr(function, "__code__", None)
+    return count(code) if code is not None else 0
+
+
+LETTERS_ARE_TEXT = N_("Letters are text for Python: put your letter between quotes, like \"a\", not a.")
+
+
+def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, Any]] | None, hidden: bool, qid: str,
+                       stub_raises: int | None = None) -> Evaluation:
     name = spec["target"]
     if not callable(value):
         return Evaluation(Outcome.INCORRECT, [Message(N_("`{name}` should be a function (written with `def`), but it holds a value of type {type}."), {"name": name, "type": _type_name(value)})], 0, 1)
@@ -451,6 +524,13 @@ def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, A
     for case in cases:
         run = run_case(value, list(case["args"]), seconds)
         if run.status == "not-implemented":
+            left = raises_not_implemented(value)
+            if stub_raises is not None and 0 < left < stub_raises:
+                # the learner replaced some of the starter's stubs, not all: started, not finished
+                return Evaluation(Outcome.INCORRECT, [Message(N_("One `raise NotImplementedError()` is still in your function: replace it too with your code (the line after the loop)."))
+                                                      if left == 1 else
+                                                      Message(N_("{n} `raise NotImplementedError()` lines are still in your function: replace each of them with your code."), {"n": left})],
+                                  0, len(cases))
             return Evaluation(Outcome.NOT_ATTEMPTED, [Message(N_("You have not written this function yet: replace `raise NotImplementedError()` with your code."))], 0, len(cases))
         if run.status == "timeout":
             # later cases would loop too: stop here, kindly
@@ -460,14 +540,50 @@ def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, A
         runs.append(run)
     passed = sum(case_passes(run, case["expected"], tolerance) for run, case in zip(runs, cases))
     if passed == len(cases):
-        return Evaluation(Outcome.CORRECT, [Message(N_("Correct! Your function passed the test."), plural=N_("Correct! Your function passed all {n} tests."), n=passed, params={"n": passed})], passed, len(cases))
-    messages = _explain(spec, cases, runs, hidden, tolerance)
+        if hidden:
+            return Evaluation(Outcome.CORRECT, [Message(N_("Correct! Your function passed the test."), plural=N_("Correct! Your function passed all {n} tests."), n=passed, params={"n": passed})], passed, len(cases))
+        # honest: the grader runs more tests than the learner sees
+        return Evaluation(Outcome.CORRECT, [Message(N_("Your function passed the visible test."), plural=N_("Your function passed the {n} visible tests."), n=passed, params={"n": passed}),
+                                            Message(N_("When your work is graded, more tests are run (hidden ones): make sure it works for any labels."))], passed, len(cases))
+    messages = _explain(spec, cases, runs, hidden, tolerance, value)
     messages.append(Message(N_("{passed} test out of {total} passed."), plural=N_("{passed} tests out of {total} passed."), n=passed,
                             params={"passed": passed, "total": len(cases)}))
     return Evaluation(Outcome.INCORRECT, messages, passed, len(cases))
 
 
-def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float) -> list[Message]:
+def _parameter_name(function: Any, position: int) -> str:
+    """The name the learner gave the parameter at ``position`` (``y_true``), or its number."""
+    import inspect
+
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return names[position] if position < len(names) else str(position + 1)
+
+
+def _floor_divided(cases: list[dict[str, Any]], runs: list[Run]) -> bool:
+    """Every result is the floor of the expected number, and some differ: `//` instead of `/`."""
+    differ = False
+    for case, run in zip(cases, runs):
+        expected = case["expected"]
+        if isinstance(expected, bool) or not isinstance(expected, numbers.Real):
+            return False
+        try:
+            got = as_number(run.value)
+        except _NotANumber:
+            return False
+        if got != math.floor(float(expected) + 1e-9):
+            return False
+        differ = differ or abs(got - float(expected)) > 1e-9
+    return differ
+
+
+FLOOR_DIVISION = N_("`//` divides and throws away the decimals; use `/`.")
+
+
+def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float,
+             function: Any = None) -> list[Message]:
     """What best explains the failures, most certain first: an error; a known
     mistake matched on every case; then, on its own line, changed inputs."""
     name = spec["target"]
@@ -486,8 +602,8 @@ def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run],
         messages.append(
             Message(N_("Your function changes the lists it is given. Other cells still need them as they were: compare them without sorting, changing or emptying them."))
             if hidden else
-            Message(N_("Your function changes the lists it is given: after `{call}`, argument {position} became {after}. Other cells still need them as they were: compare them without sorting, changing or emptying them."),
-                    {"call": _call_text(name, case["args"]), "position": position + 1, "after": repr(run.after[position])}))
+            Message(N_("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: compare them without sorting, changing or emptying them."),
+                    {"call": _call_text(name, case["args"]), "parameter": _parameter_name(function, position), "after": repr(run.after[position])}))
     return messages or [_wrong_result(spec, cases, runs, hidden, tolerance)]
 
 
@@ -500,6 +616,8 @@ def _wrong_result(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[
         return Message(N_("Your function returns nothing (None). Did you forget `return`?"))
     if _rounded(cases, runs, tolerance):
         return Message(ROUNDED_FUNCTION)
+    if _floor_divided(cases, runs):
+        return Message(FLOOR_DIVISION)
     if hidden:
         return Message(N_("Your function gives a wrong result on a hidden test. Try it on other inputs: several labels, a single prediction, all correct, all wrong."))
     for case, run in zip(cases, runs):
@@ -642,12 +760,14 @@ TRACKS = {"users": N_("users"), "designers": N_("designers"), "decision-makers":
 
 
 def tracks_message(spec: dict[str, Any], translator: Translator) -> Message | None:
-    """"This exercise counts for the tracks: ..." in the learner's language, or None."""
+    """"Graded question — counts for the tracks: ..." (or "Practice question") in the learner's language, or None."""
     names = [translator.gettext(TRACKS[t]) for t in spec.get("tracks", []) if t in TRACKS]
     if not names:
         return None
     separator = "، " if translator.language == "ar" else ", "
-    return Message(N_("This exercise counts for: {tracks}."), {"tracks": separator.join(names)})
+    if spec.get("graded"):
+        return Message(N_("Graded question — counts for the tracks: {tracks}."), {"tracks": separator.join(names)})
+    return Message(N_("Practice question (not graded) — tracks: {tracks}."), {"tracks": separator.join(names)})
 
 
 def defines(source: str, name: str) -> bool:
@@ -675,16 +795,28 @@ class CellWatch:
     def __init__(self, targets: set[str]) -> None:
         self.targets = set(targets)
         self.failed: set[str] = set()
+        self.errors: dict[str, BaseException] = {}  # the error of each failed target's cell
+        self.sources: dict[str, str] = {}  # the last cell that defined each target
 
     def after_cell(self, result: Any) -> None:
         source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
-        failed = result.error_before_exec is not None or result.error_in_exec is not None
+        error = result.error_before_exec or result.error_in_exec
         for target in self.targets:
             if defines(source, target):
-                if failed:
+                self.sources[target] = source
+                if error is not None:
                     self.failed.add(target)
+                    self.errors[target] = error
                 else:
                     self.failed.discard(target)
+                    self.errors.pop(target, None)
+
+    def bare_letter(self, target: str) -> bool:
+        """True when the last cell defining ``target`` gave it a letter without quotes (``= a``)."""
+        source = self.sources.get(target, "")
+        if not re.search(rf"^{re.escape(target)}[ \t]*=[ \t]*[A-Za-z][ \t]*(#.*)?$", source, re.M):
+            return False
+        return target not in self.failed or isinstance(self.errors.get(target), NameError)
 
     def attach(self, shell: Any) -> None:
         """Listen to ``shell``; a lesson started again replaces the previous watch."""
@@ -702,8 +834,10 @@ class Exercise:
     one is passed explicitly.
     """
 
-    def __init__(self, qid: str, spec: dict[str, Any], translator: Translator, watch: CellWatch | None = None) -> None:
+    def __init__(self, qid: str, spec: dict[str, Any], translator: Translator, watch: CellWatch | None = None,
+                 stub_raises: int | None = None) -> None:
         self.qid = qid
+        self.stub_raises = stub_raises  # `raise NotImplementedError()` lines of the released starter
         self.spec = spec
         self.translator = translator
         self.watch = watch
@@ -739,13 +873,18 @@ class Exercise:
         """Check your answer and explain what is right or what to look at next."""
         namespace = self._namespace(namespace)
         target = self.spec.get("target")
-        if self.watch is not None and target in self.watch.failed:
+        letter_unquoted = (self.watch is not None and self.spec.get("kind") == "choice" and isinstance(target, str)
+                           and (target in self.watch.failed or target not in namespace) and self.watch.bare_letter(target))
+        if letter_unquoted:
+            # `answer_q6 = a`: Python looked for a variable named a (NameError)
+            evaluation = Evaluation(Outcome.INCORRECT, [Message(LETTERS_ARE_TEXT)], 0, 1)
+        elif self.watch is not None and target in self.watch.failed:
             evaluation = Evaluation(Outcome.NOT_RUN, [Message(
                 N_("The cell where you define `{name}` stopped with an error, so your answer as it is now has not run. "
                    "Fix the error (the last line of the red message says what it is), run that cell again, then check."),
                 {"name": target})])
         else:
-            evaluation = evaluate(self.spec, namespace, qid=self.qid)
+            evaluation = evaluate(self.spec, namespace, qid=self.qid, stub_raises=self.stub_raises)
         self.last = evaluation
         tracks = tracks_message(self.spec, self.translator)
         return Feedback.make(evaluation.outcome, evaluation.messages + ([tracks] if tracks else []), self.translator)
@@ -765,7 +904,7 @@ class Exercise:
         """Show the next hint; each call gives a bigger one."""
         hints = self.spec.get("hints", [])
         if self._hints_shown >= len(hints):
-            last = (N_("That was the last hint. This exercise is graded, so its solution is not shown here: ask your teacher after the grading.")
+            last = (N_("That was the last hint. This question is graded, so its answer is not shown; if you study with a teacher, ask after the grading.")
                     if self.spec.get("graded") else N_("That was the last hint. Run `{qid}.solution()` to see the solution."))
             return Feedback.make(Outcome.NOT_ATTEMPTED, [Message(last, {"qid": self.qid})], self.translator,
                                  title=self.translator.gettext(N_("Hints")))
@@ -776,7 +915,7 @@ class Exercise:
     def solution(self) -> Feedback:
         """Show the solution and why it is right (self-check exercises only)."""
         if self.spec.get("graded"):
-            return Feedback.make(Outcome.NOT_ATTEMPTED, [Message(N_("This exercise is graded, so its solution is not shown here. Use the hints, and ask your teacher after the grading."))],
+            return Feedback.make(Outcome.NOT_ATTEMPTED, [Message(N_("This question is graded, so its answer is not shown; if you study with a teacher, ask after the grading."))],
                                  self.translator, title=self.translator.gettext(N_("Solution")))
         solution = self.spec.get("solution", {})
         messages = [Message(solution["explanation"])] if solution.get("explanation") else []

@@ -73,8 +73,10 @@ def number_locale(language: str) -> str:
 class Sliders:
     """A model's prediction for the features set by sliders (see :func:`sliders`)."""
 
-    def __init__(self, model: Any, features: list[Slider], message: str, language: str) -> None:
+    def __init__(self, model: Any, features: list[Slider], message: str, language: str,
+                 class_labels: dict[str, str] | None = None) -> None:
         self.model = model
+        self.class_labels = {str(k): v for k, v in (class_labels or {}).items()}
         self.features = features
         self.message = message
         self.language = language
@@ -103,7 +105,7 @@ class Sliders:
         """The message with the prediction, in the language's typography (« prédit\u00a0: »)."""
         from .typography import typeset_text
 
-        return typeset_text(self.message.format(**{self._field: prediction}), self.language)
+        return typeset_text(self.message.format(**{self._field: self.class_labels.get(prediction, prediction)}), self.language)
 
     def grid(self) -> dict[str, Any]:
         """Every position's prediction, the last slider varying fastest."""
@@ -112,7 +114,9 @@ class Sliders:
         classes = sorted(set(predictions))
         if len(classes) > len(_CODES):
             raise ValueError(f"{len(classes)} different predictions: the page can show at most {len(_CODES)}")
-        return {"classes": classes, "predictions": "".join(_CODES[classes.index(p)] for p in predictions)}
+        # the page shows each class by its label in the page's language (« المجهول (Mejhoul) »)
+        return {"classes": [self.class_labels.get(c, c) for c in classes],
+                "predictions": "".join(_CODES[classes.index(p)] for p in predictions)}
 
     # ---------------------------------------------------------------- the book's copy (no kernel)
 
@@ -133,7 +137,7 @@ class Sliders:
             rows.append(
                 f'<div class="jisr-slider"><label for="{key}-{index}">{html.escape(f.label)}</label>'
                 f'<input type="range" id="{key}-{index}" name="{html.escape(f.name)}" min="{f.minimum}" '
-                f'max="{f.maximum}" step="{f.step}" value="{f.value}" disabled>'
+                f'max="{f.maximum}" step="{f.step}" value="{f.value}" dir="ltr" disabled>'
                 f'<output for="{key}-{index}" dir="ltr">{format_number(f.value, self.language, f.decimals)}</output></div>'
             )
         prediction = html.escape(self.say(self.predict(start)))
@@ -177,7 +181,7 @@ class Sliders:
 
 
 def sliders(model: Any, features: dict[str, tuple[str, float, float, float, float]], message: str,
-            language: str | None = None) -> Sliders:
+            language: str | None = None, class_labels: dict[str, str] | None = None) -> Sliders:
     """Sliders for ``model``'s features and a sentence that says its prediction.
 
     Parameters
@@ -191,6 +195,10 @@ def sliders(model: Any, features: dict[str, tuple[str, float, float, float, floa
         e.g. ``tr("The model predicts: {variety}")``.
     language
         The notebook's language (number format, ``lang``); found like the lesson's when not given.
+    class_labels
+        ``{class: label}``: how to say each prediction in the page's language, e.g.
+        ``{"Mejhoul": tr("Mejhoul")}`` gives « المجهول (Mejhoul) » in Arabic.
+        A class without a label is shown as the model names it.
     """
     if language is None:
         from .i18n import current_language
@@ -198,4 +206,4 @@ def sliders(model: Any, features: dict[str, tuple[str, float, float, float, floa
         language = current_language()
     parsed = [Slider(name, label, float(lo), float(hi), float(step), float(value))
               for name, (label, lo, hi, step, value) in features.items()]
-    return Sliders(model, parsed, message, language)
+    return Sliders(model, parsed, message, language, class_labels)

@@ -46,7 +46,20 @@ class Lesson:
         if qid not in self._specs:
             raise UnknownExercise(Message(N_("This lesson has no exercise {qid}. Its exercises are: {qids}. Check the name between the quotes."),
                                           {"qid": repr(qid), "qids": ", ".join(self._specs)}), self.tr)
-        return self._exercises.setdefault(qid, Exercise(qid, self._specs[qid], self.tr, self.watch))
+        if qid not in self._exercises:
+            self._exercises[qid] = Exercise(qid, self._specs[qid], self.tr, self.watch, stub_raises=self._stub_raises(qid))
+        return self._exercises[qid]
+
+    def _stub_raises(self, qid: str) -> int | None:
+        """How many solution regions the answer cell of ``qid`` has in lesson.md: each is one
+        `raise NotImplementedError()` in the released starter (None when the source is absent)."""
+        import re
+
+        path = self.folder / "lesson.md"
+        if not path.is_file():
+            return None
+        found = re.search(r"^:tags: \[[^\]]*\banswer-" + re.escape(qid) + r"\b[^\]]*\]\n(.*?)^```", path.read_text(encoding="utf-8"), re.M | re.S)
+        return found.group(1).count("### BEGIN SOLUTION") if found else None
 
     def num(self, value: float, digits: int | None = None) -> str:
         """``value`` written for this notebook's readers: ``lesson.num(0.8667, 2)`` is 0,87 in French.
@@ -60,8 +73,8 @@ class Lesson:
         f = self.cost.figures()
         number = self.tr.number
         return Message(
-            N_("This notebook ran for {seconds} s ({cpu} s of processor time) and used at most {mb} MB of memory. "
-               "At about {watts} W for a small laptop's processor, that is {wh} Wh of energy."),
+            N_("This notebook ran for {seconds} s and used {cpu} s of processor time and at most {mb} MB of memory. "
+               "At about {watts} W for a small laptop’s processor, those {cpu} s of processor time are {wh} Wh of energy."),
             {"seconds": number(f["seconds"], 1), "cpu": number(f["cpu_seconds"], 1), "mb": number(f["peak_mb"], 0),
              "wh": number(f["watt_hours"], 3), "watts": number(ASSUMED_CPU_WATTS, 0)},
         )

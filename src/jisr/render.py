@@ -122,6 +122,12 @@ def hide_machinery(cell: Any, target: str) -> None:
         cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
 
 
+def _check_note(t: Translator) -> str:
+    """What the book page shows under a check cell instead of its output."""
+    return (f'<p class="jisr-check-note">{t(N_("Run this check in the notebook: see"))} '
+            f'<a class="jisr-run" href="../run.html">{t(N_("How to run it"))}</a>.</p>')
+
+
 def _header(lesson: LessonSource, t: Translator, download: bool = False) -> str:
     meta = lesson.meta
     lines = [f"# {t(meta['title'])}", ""]
@@ -249,6 +255,10 @@ def render(lesson: LessonSource, language: str, target: str) -> nbformat.Noteboo
         new = nbformat.v4.new_code_cell(code, metadata=metadata)
         hide_machinery(new, target)
         nb.cells.append(new)
+        if target == "book" and check:
+            # on the page no answer was written: "Not attempted yet" would be a dead end
+            new.metadata["tags"] = [*_tags(new), "remove-output"]
+            nb.cells.append(nbformat.v4.new_markdown_cell(_check_note(t), metadata={"tags": ["jisr-check-note"]}))
     nb.cells.append(nbformat.v4.new_markdown_cell(wrap(_keypoints(lesson, t))))
     for number, cell in enumerate(nb.cells):
         cell["id"] = f"{lesson.meta['id']}-{number}"  # stable ids: diffs and nbgrader stay readable
