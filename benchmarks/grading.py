@@ -29,36 +29,11 @@ from pathlib import Path
 import nbformat
 
 from jisr.autograder.batch import grade_assignment
+from jisr.autograder.plain_sample import ASSIGNMENT as PLAIN
+from jisr.autograder.plain_sample import make_course as make_course_plain
+from jisr.autograder.plain_sample import submit
 from jisr.nbgrader_course import make_course
 from jisr.source import lesson_by_key
-
-PLAIN = "ps1"
-
-
-def _meta(**fields: object) -> dict:
-    return {"nbgrader": {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False, **fields}}
-
-
-def plain_source() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Problem set 1"),
-        nbformat.v4.new_code_cell("import math", metadata=_meta(grade_id="setup", locked=True)),
-        nbformat.v4.new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
-                                  metadata=_meta(grade_id="square", solution=True)),
-        nbformat.v4.new_code_cell("assert square(3) == 9\n### BEGIN HIDDEN TESTS\nassert square(-4) == 16\n### END HIDDEN TESTS",
-                                  metadata=_meta(grade_id="test_square", grade=True, locked=True, points=2)),
-        nbformat.v4.new_code_cell("def mean(xs):\n    ### BEGIN SOLUTION\n    return sum(xs) / len(xs)\n    ### END SOLUTION",
-                                  metadata=_meta(grade_id="mean", solution=True)),
-        nbformat.v4.new_code_cell("score = 0\nif mean([1, 2, 3]) == 2:\n    score += 1\n### BEGIN HIDDEN TESTS\n"
-                                  "if mean([2.5]) == 2.5:\n    score += 1\n### END HIDDEN TESTS\nscore",
-                                  metadata=_meta(grade_id="test_mean", grade=True, locked=True, points=2)),
-        nbformat.v4.new_markdown_cell("Why does one large value move the mean?\n\nYOUR ANSWER HERE",
-                                      metadata=_meta(grade_id="explain", grade=True, solution=True, points=1)),
-    ]
-    return nb
-
 
 RIGHT_MEAN = "def mean(xs):\n    return sum(xs) / len(xs)"
 WRONG_SQUARE = "def square(x):\n    return 0\n"
@@ -76,23 +51,13 @@ PLAIN_CLASS = [
 
 
 def make_plain_course(root: Path, env: dict[str, str], n: int) -> dict[str, float]:
-    (root / "source" / PLAIN).mkdir(parents=True)
-    nbformat.write(plain_source(), root / "source" / PLAIN / f"{PLAIN}.ipynb")
-    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "plain"\n')
-    subprocess.run(["nbgrader", "generate_assignment", PLAIN], cwd=root, env=env, check=True, capture_output=True)
+    """n submissions of the tests' plain course (jisr.autograder.plain_sample): honest answers and tricks."""
+    make_course_plain(root, env, "plain")
     expected = {}
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     for i in range(n):
         name, answers, fair = PLAIN_CLASS[i % len(PLAIN_CLASS)]
         student = f"s{i:03d}-{name}"
-        folder = root / "submitted" / student / PLAIN
-        folder.mkdir(parents=True)
-        nb = nbformat.read(root / "release" / PLAIN / f"{PLAIN}.ipynb", as_version=4)
-        for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in answers:
-                cell.source = answers[cell.metadata.nbgrader.grade_id]
-        nbformat.write(nb, folder / f"{PLAIN}.ipynb")
-        (folder / "timestamp.txt").write_text(now)
+        submit(root, student, answers)
         expected[student] = fair
     return expected
 

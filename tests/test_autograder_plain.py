@@ -9,7 +9,6 @@ supervisor's report or look for the hidden tests get nothing from it.
 
 from __future__ import annotations
 
-import datetime
 import html
 import os
 import re
@@ -21,42 +20,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jisr.autograder import sandbox
+from jisr.autograder import plain_sample, sandbox
 from jisr.autograder.batch import grade_assignment
 from jisr.autograder.gradebook import gradebook_url
+from jisr.autograder.plain_sample import ASSIGNMENT, submit
 
 pytestmark = pytest.mark.slow
-ASSIGNMENT = "ps1"
 JISR = str(Path(sys.executable).parent / "jisr")
-
-
-def _meta(**fields: object) -> dict:
-    base = {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False}
-    return {"nbgrader": {**base, **fields}}
-
-
-def plain_source() -> nbformat.NotebookNode:
-    """What a teacher writes with nbgrader's "Create Assignment" toolbar."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Problem set 1"),
-        nbformat.v4.new_code_cell("import math\nDATA = open('numbers.txt').read().split()", metadata=_meta(grade_id="setup", locked=True)),
-        nbformat.v4.new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
-                                  metadata=_meta(grade_id="square", solution=True)),
-        nbformat.v4.new_code_cell("assert square(3) == 9\n### BEGIN HIDDEN TESTS\nassert square(-4) == 16\n### END HIDDEN TESTS",
-                                  metadata=_meta(grade_id="test_square", grade=True, locked=True, points=2)),
-        nbformat.v4.new_code_cell("def mean(xs):\n    ### BEGIN SOLUTION\n    return sum(xs) / len(xs)\n    ### END SOLUTION",
-                                  metadata=_meta(grade_id="mean", solution=True)),
-        # partial credit: the cell shows how many of its points were earned
-        nbformat.v4.new_code_cell("score = 0\nif mean([1, 2, 3]) == 2:\n    score += 1\n### BEGIN HIDDEN TESTS\n"
-                                  "if mean([2.5]) == 2.5:\n    score += 1\n### END HIDDEN TESTS\nscore",
-                                  metadata=_meta(grade_id="test_mean", grade=True, locked=True, points=2)),
-        nbformat.v4.new_markdown_cell("Why does one large value move the mean?\n\nYOUR ANSWER HERE",
-                                      metadata=_meta(grade_id="explain", grade=True, solution=True, points=1)),
-    ]
-    return nb
-
 
 RIGHT = {"square": "def square(x):\n    return x * x", "mean": "def mean(xs):\n    return sum(xs) / len(xs)",
          "explain": "The mean adds every value, so one large value pulls it up."}
@@ -122,28 +92,9 @@ def needs_sandbox() -> None:
 
 
 def make_course(root: Path, env: dict[str, str]) -> Path:
-    """A plain nbgrader course, released with ``nbgrader generate_assignment``."""
-    (root / "source" / ASSIGNMENT).mkdir(parents=True)
-    nbformat.write(plain_source(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    (root / "source" / ASSIGNMENT / "numbers.txt").write_text("1 2 3\n")
-    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "plain101"\n'
-                                             'c.Execute.timeout = 5\n')
-    done = subprocess.run(["nbgrader", "generate_assignment", ASSIGNMENT], cwd=root, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return root
-
-
-def submit(course: Path, student: str, answers: dict[str, str]) -> None:
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
-    nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
-    now = datetime.datetime.now(datetime.timezone.utc)
-    (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    """The plain course, whose locked set-up cell reads a course file, each cell limited to 5 seconds."""
+    return plain_sample.make_course(root, env, "plain101", setup="import math\nDATA = open('numbers.txt').read().split()",
+                                    config="c.Execute.timeout = 5\n", files={"numbers.txt": "1 2 3\n"})
 
 
 def scores(course: Path) -> dict[str, dict[str, float | None]]:

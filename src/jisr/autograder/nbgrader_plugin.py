@@ -4,17 +4,11 @@ nbgrader's autograde step runs the submitted notebook in an ordinary kernel
 (its ``Execute`` preprocessor), with the teacher's rights. A course that puts
 this in its ``nbgrader_config.py`` (``jisr course`` does it for its courses)::
 
-    c.Autograde.autograde_preprocessors = [
-        "jisr.autograder.nbgrader_plugin.SandboxExecute",
-        "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades",
-        "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
+    from jisr.autograder.nbgrader_plugin import SAFE_AUTOGRADE
+    c.Autograde.autograde_preprocessors = SAFE_AUTOGRADE
 
-replaces that one step with Jisr's: the student's *submitted* file is read
+(nbgrader's own list of steps, :data:`SAFE_AUTOGRADE` below, with ``Execute``
+replaced by :class:`SandboxExecute`) replaces that one step with Jisr's: the student's *submitted* file is read
 and restored again by Jisr (:func:`jisr.autograder.batch.grade_one`), runs in
 the sandbox, and the notebook handed on is the one ``jisr grade`` writes, a
 failed test cell carrying an error output. nbgrader's own ``SaveAutoGrades``

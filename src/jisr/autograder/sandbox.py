@@ -399,6 +399,16 @@ def _parts(name: str) -> list[str]:
     return parts
 
 
+def descend(fd: int, part: str) -> int:
+    """The directory ``part`` inside the one open as ``fd``, opened without following a link; closes ``fd``.
+
+    On an error (a link: ELOOP or ENOTDIR) ``fd`` stays open, for the caller to close.
+    """
+    next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+    os.close(fd)
+    return next_fd
+
+
 def _open_dir(root_fd: int, parts: Sequence[str], create: bool, owner: tuple[int, int] | None) -> int:
     """Open (optionally create) the directory ``parts`` under ``root_fd`` without following symlinks."""
     fd = os.dup(root_fd)
@@ -411,9 +421,7 @@ def _open_dir(root_fd: int, parts: Sequence[str], create: bool, owner: tuple[int
                         os.chown(part, *owner, dir_fd=fd, follow_symlinks=False)
                 except FileExistsError:
                     pass
-            next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
-            os.close(fd)
-            fd = next_fd
+            fd = descend(fd, part)
         return fd
     except BaseException:
         os.close(fd)
