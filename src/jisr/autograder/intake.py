@@ -41,6 +41,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..i18n import Message, N_
+from .sandbox import descend
 from .submission import NOT_A_FILE, UNREADABLE, SubmissionError, read_submitted_file
 
 TIMESTAMP_FILE = "timestamp.txt"
@@ -103,14 +104,12 @@ def open_without_links(root: Path, folder: Path) -> int:
         for part in parts:
             walked = walked / part
             try:
-                next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+                fd = descend(fd, part)
             except OSError as err:
                 linked = err.errno == errno.ELOOP or os.path.islink(walked)
                 if linked:
                     raise SubmissionError(Message(LINKED.msgid, {"path": str(walked.relative_to(root))})) from err
                 raise SubmissionError(Message(UNREADABLE.msgid, {"name": part, "error": err.strerror or str(err)})) from err
-            os.close(fd)
-            fd = next_fd
         return fd
     except BaseException:
         os.close(fd)
