@@ -147,3 +147,31 @@ def test_malformed_sources_get_clear_messages_all_at_once(course_copy: Path) -> 
     assert "broken-yaml/exercises.yml : YAML invalide" in result.stderr
     assert "no-objectives/lesson.md : il manque objectives" in result.stderr
     assert "2 problèmes" in result.stdout or "problèmes" in result.stdout
+
+
+def test_package_messages_use_typographic_apostrophes() -> None:
+    """Issue 8 (E11): « C’était », « l’une », "laptop’s": no straight apostrophe between letters
+    outside `code` in the package's French translations nor in its English messages (Sphinx's
+    own search message is a lookup key and stays as Sphinx writes it)."""
+    import re
+
+    import polib
+
+    from jisr.book import SEARCH_MESSAGES
+    from jisr.paths import package_locales_dir
+
+    apostrophe = re.compile(r"(?<=\w)'(?=\w)|(?<=s)'(?=\s)")
+
+    def prose(text: str) -> str:
+        return "".join(part for i, part in enumerate(text.split("`")) if i % 2 == 0)
+
+    found = []
+    for entry in polib.pofile(str(package_locales_dir() / "fr.po")):
+        if entry.obsolete:
+            continue
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if apostrophe.search(prose(text)):
+                found.append(f"fr: {text[:70]}")
+        if entry.msgid not in SEARCH_MESSAGES and apostrophe.search(prose(entry.msgid)):
+            found.append(f"en: {entry.msgid[:70]}")
+    assert not found, found

@@ -98,13 +98,21 @@ def test_autograde_discriminates(language: str, tmp_path: Path, tool_env: dict[s
             if spec.get("graded") and spec.get("kind") in ("choice", "number"):
                 # the learner keeps the starter, not nbgrader's stub
                 assert _answer_cell(release_nb, qid).source.strip() == f"{spec['target']} = ...", qid
+        # issue 8 (E14): jisr's grader reads the real release without a note per plain answer cell
+        from jisr.autograder import submission
+
+        source_nb = nbformat.read(course / "source" / lesson_id / f"{lesson_id}.ipynb", as_version=4)
+        program = submission.build_program(source_nb, release_nb)
+        notes = [p.msgid for p in program.problems]
+        assert submission.ANSWER_BY_ID.msgid not in notes and submission.ANSWER_BY_PLACE.msgid not in notes, notes
+        assert program.problems == [] and program.not_found == []
         variants = _variants(lesson, language, every=language == "en")
         for student, (answers, _) in variants.items():
             _submit(course, lesson_id, student, answers)
         _nbgrader(["autograde", lesson_id, "--force"], course, tool_env)
         scores = _scores(course, lesson_id, list(variants))
         full = scores["reference"][1]
-        # lesson 1: six users' items of 1 point and the designers' function of 3
+        # lesson 1: the users' items of 1 point each and the designers' function of 3
         assert full == sum(float(s.get("points", 1)) for s in lesson.exercises.values() if s.get("graded")) > 0
         for student, (_, verdict) in variants.items():
             score, max_score = scores[student]

@@ -156,7 +156,7 @@ def _exercise_contract_problems(lesson: LessonSource) -> list[Message]:
             problems.append(Message(N_("{path}: exercise {qid} must list the tracks it counts for under `tracks:`, among {tracks}"),
                                     {"path": specs, "qid": qid, "tracks": ", ".join(TRACKS)}))
         elif spec.get("graded") and spec.get("kind") == "function" and "users" in tracks:
-            problems.append(Message(N_("{path}: exercise {qid} asks for code but counts for the users' track, which never writes code; give that track a choice or number exercise"),
+            problems.append(Message(N_("{path}: exercise {qid} asks for code but counts for the users’ track, which never writes code; give that track a choice or number exercise"),
                                     {"path": specs, "qid": qid}))
         for mistake in spec.get("mistakes", []):
             if not mistake.get("message") and mistake.get("name") not in BUILTIN_MISTAKES:

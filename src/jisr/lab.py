@@ -238,7 +238,7 @@ def cmd_lab(args: argparse.Namespace, t: Translator) -> int:
     env = lab_environment(folder)
     quiet_news(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
     if set_lab_locale(Path(env["JUPYTERLAB_SETTINGS_DIR"]), language) is None:
-        _say(t, Message(N_("JupyterLab's menus are not available in {language} on this computer: they stay in English. Install them with: python -m pip install jupyterlab-language-pack-{locale}"),
+        _say(t, Message(N_("JupyterLab’s menus are not available in {language} on this computer: they stay in English. Install them with: python -m pip install jupyterlab-language-pack-{locale}"),
                         {"language": LANGUAGES[language].native_name, "locale": LAB_LOCALES[language].replace("_", "-")}), sys.stderr)
     command = lab_command(folder, port=args.port, browser=not args.no_browser)
     if args.dry_run:
@@ -252,7 +252,7 @@ def cmd_lab(args: argparse.Namespace, t: Translator) -> int:
 def add_parser(sub: argparse._SubParsersAction, t: Translator) -> None:
     """Register ``jisr lab`` on the command's sub-parsers."""
     s = sub.add_parser("lab", help=t(N_("open the lessons in JupyterLab, in your language")))
-    s.add_argument("--lang", choices=list(LANGUAGES), help=t(N_("ar, en or fr (default: your computer's language)")))
+    s.add_argument("--lang", choices=list(LANGUAGES), help=t(N_("ar, en or fr (default: your computer’s language)")))
     s.add_argument("--folder", help=t(N_("your work folder (default: jisr-lessons/<lang> in your home folder); your notebooks there are never overwritten")))
     s.add_argument("--port", type=int, help=t(N_("the port JupyterLab listens on, on this computer only (default: 8888 or the next free one)")))
     s.add_argument("--no-browser", action="store_true", help=t(N_("do not open a browser")))

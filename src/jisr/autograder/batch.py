@@ -39,8 +39,8 @@ from .submission import SubmissionError, build_program, parse_submission
 from . import plain as plain_course
 
 GRADER_FAULT = Message(N_("This submission could not be graded: {error}"))
-BAD_FOLDER_NAME = Message(N_("The student folder name {name} is not valid UTF-8 text, so the gradebook cannot hold it; rename the folder (for example to the student's id) and grade again."))
-AUTOGRADED_FAILED = Message(N_("The notebook for nbgrader's formgrader could not be written ({error}); the grade is recorded."))
+BAD_FOLDER_NAME = Message(N_("The student folder name {name} is not valid UTF-8 text, so the gradebook cannot hold it; rename the folder (for example to the student’s id) and grade again."))
+AUTOGRADED_FAILED = Message(N_("The notebook for nbgrader’s formgrader could not be written ({error}); the grade is recorded."))
 FEEDBACK_FAILED = Message(N_("The feedback page could not be written ({error}); the grade is recorded."))
 
 

@@ -39,8 +39,8 @@ DISK_FULL = Message(N_("The gradebook could not be written: the disk is full. No
 WRITE_FAILED = Message(N_("The gradebook could not be written ({error}). Nothing was changed for this student; grade again."))
 NO_ASSIGNMENT = Message(N_("The assignment {assignment} is not in the gradebook. Run `nbgrader generate_assignment {assignment}` in the course folder first."))
 TOO_NEW = Message(N_("The gradebook was made by a newer nbgrader (schema {found}); this nbgrader knows schemas up to {known}. Upgrade nbgrader; the gradebook was not touched."))
-UPGRADE_FAILED = Message(N_("The gradebook could not be upgraded to this nbgrader's schema ({error}). It was not changed; a copy is at {backup}."))
-UNVERSIONED = Message(N_("The gradebook has tables ({tables}) but no schema version, and they are not this nbgrader's: it was not changed. Move it aside and run `jisr course` again, or restore a backup."))
+UPGRADE_FAILED = Message(N_("The gradebook could not be upgraded to this nbgrader’s schema ({error}). It was not changed; a copy is at {backup}."))
+UNVERSIONED = Message(N_("The gradebook has tables ({tables}) but no schema version, and they are not this nbgrader’s: it was not changed. Move it aside and run `jisr course` again, or restore a backup."))
 BUSY_COURSE = Message(N_("Another `jisr grade` is already grading this course. Wait until it has finished, then run again."))
 
 

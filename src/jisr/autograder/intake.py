@@ -55,7 +55,7 @@ TIME_UNREADABLE = Message(N_("The submission time written with the notebook cann
 TIME_TOO_LATE = Message(N_("The submission time written with the notebook ({claimed}) is later than the time the course received it ({arrived}), which is impossible; the time it was received is used instead."))
 TIME_WENT_BACK = Message(N_("The submission time written with the notebook ({claimed}) is older than the submission already graded ({previous}); the time the course received it ({arrived}) is used instead."))
 TIME_TOO_EARLY = Message(N_("The submission time written with the notebook ({claimed}) is before the assignment was released ({released}), which is impossible; the time the course received it ({arrived}) is used instead."))
-LINKED = Message(N_("The submission folder {path} is a link (or passes through one); links are never followed, so it was not graded. Put the student's files in a real folder and grade again."))
+LINKED = Message(N_("The submission folder {path} is a link (or passes through one); links are never followed, so it was not graded. Put the student’s files in a real folder and grade again."))
 TIME_MISSING = Message(N_("No submission time came with the notebook (timestamp.txt is missing), so lateness cannot be checked."))
 
 _TIMESTAMP_CHARS = re.compile(r"[0-9A-Za-z:+\-. ]{8,%d}" % MAX_TIMESTAMP_BYTES)
