@@ -30,10 +30,12 @@ from jisr.source import lesson_by_key
 LESSON = "fundamentals/what-is-ai"
 SETUP, ANSWER, TESTS = "setup", "q5-answer", "q5-tests"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-# lesson 1: the users' choice and number items (1 point each) and the designers' function q5 (3 points)
-GRADED_ANSWERS = [f"q{n}-answer" for n in range(1, 8)]
-POINTS = {f"q{n}-tests": 3.0 if n == 5 else 1.0 for n in range(1, 8)}
-STARTERS = {f"q{n}-answer": f"answer_q{n} = ..." for n in range(1, 8) if n != 5}  # as released
+# lesson 1: the users' choice and number items and the designers' function q5, all graded
+_SPECS = lesson_by_key(LESSON).exercises
+GRADED_ANSWERS = [f"{qid}-answer" for qid, spec in _SPECS.items() if spec.get("graded")]
+POINTS = {f"{qid}-tests": float(spec.get("points", 1)) for qid, spec in _SPECS.items() if spec.get("graded")}
+STARTERS = {f"{qid}-answer": f"{spec['target']} = ..." for qid, spec in _SPECS.items()
+            if spec.get("graded") and spec["kind"] in ("choice", "number")}  # as released
 
 CORRECT = """def accuracy(y_true, y_pred):
     correct = 0
@@ -113,13 +115,13 @@ def instructor_code(source: nbformat.NotebookNode) -> list[str]:
 
 
 def student_block(program: Program) -> list[str]:
-    """The learner's cells of the function exercise, which must all sit together where its answer is,
-    between q4's test and q5's (the choice and number answers are learner's cells of their own)."""
+    """The learner's cells of the function exercise: its answer and what follows it, up to q5's
+    test, all together (the choice and number answers are learner's cells of their own)."""
     origins = [c.origin for c in program.cells]
-    tests = [i for i, c in enumerate(program.cells) if c.source in ("q4.assert_passes()", "q5.assert_passes()")]
-    assert len(tests) == 2, "q4's or q5's test cell is missing or repeated"
-    first, last = tests[0] + 1, tests[1]
+    first = next(i for i, c in enumerate(program.cells) if c.grade_id == ANSWER and c.origin == "student")
+    last = next(i for i, c in enumerate(program.cells) if c.source == "q5.assert_passes()")
     assert set(origins[first:last]) == {"student"}, "learner's code is spread between instructor cells"
+    assert origins[first - 1] == "instructor"
     return [c.source for c in program.cells[first:last]]
 
 

@@ -44,6 +44,7 @@ def run_steps(folder: Path, steps: list[str]) -> subprocess.CompletedProcess[str
 # the users' items of lesson 1 (choice and number), answered right by a student who gives an answer
 USERS_ANSWERS = {f"answer-{qid}": spec["solution"]["code"] for qid, spec in lesson_by_key("fundamentals/what-is-ai").exercises.items()
                  if spec.get("kind") in ("choice", "number")}
+TOTAL = sum(float(spec.get("points", 1)) for spec in lesson_by_key("fundamentals/what-is-ai").exercises.values() if spec.get("graded"))
 
 
 def submit(course: Path, student: str, answer: str | None) -> None:
@@ -89,17 +90,17 @@ def test_the_readme_steps_work_as_written(teacher: Path) -> None:
     submit(course, "youssef", None)
     done = run_steps(teacher, readme_steps())  # the same steps again, now with a class: idempotent
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "amina: 9 / 9" in done.stdout and "youssef: 0 / 9" in done.stdout
+    assert f"amina: {TOTAL:g} / {TOTAL:g}" in done.stdout and f"youssef: 0 / {TOTAL:g}" in done.stdout
     with (course / "grades.csv").open(encoding="utf-8-sig") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}
-    assert rows["amina"]["score"] == "9" and rows["youssef"]["score"] == "0" and rows["amina"]["max_score"] == "9"
+    assert rows["amina"]["score"] == f"{TOTAL:g}" and rows["youssef"]["score"] == "0" and rows["amina"]["max_score"] == f"{TOTAL:g}"
     # finding 10 on a Jisr lesson: nbgrader's own API (the formgrader's) sees both as autograded, with their scores
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     api = NbGraderAPI(CourseDirectory(root=str(course)))
     listed = {row["student"]: row for row in api.get_submissions("what-is-ai")}
-    assert listed["amina"]["autograded"] and listed["amina"]["score"] == 9.0
+    assert listed["amina"]["autograded"] and listed["amina"]["score"] == TOTAL
     assert listed["youssef"]["autograded"] and listed["youssef"]["score"] == 0.0
     assert not listed["amina"]["needs_manual_grade"]
     page = nbformat.read(course / "autograded" / "amina" / "what-is-ai" / "what-is-ai.ipynb", as_version=4)
