@@ -366,7 +366,7 @@ def test_jisr_check_refuses_an_objective_nobody_practises_and_code_for_users(tmp
 
     found = problems_of(copied_lesson(tmp_path, drop))
     assert any("(limits) is practised by no exercise" in p for p in found), found
-    assert any("counts for the users' track" in p for p in found), found
+    assert any("counts for the users’ track" in p for p in found), found
     assert any("names the objective no-such-objective" in p for p in found), found
 
 
@@ -524,3 +524,33 @@ def test_hidden_kinds_not_shown_by_probes_fail_jisr_check() -> None:
     assert input_kinds([{"args": [[2.5, 300], [2.5, 301]]}]) == {"float", "int"}
     assert "str-case" in input_kinds([{"args": [["Mejhoul"], ["mejhoul"]]}])
     assert "str-case" not in input_kinds([{"args": [["Mejhoul"], ["Mejhoul"]]}])
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_lesson_number_success_explains_in_the_notebooks_language(language: str) -> None:
+    """E4/C8: a number spec's `correct:` is in the catalogs and shown translated on success."""
+    from jisr.source import spec_texts
+
+    for lesson, qid in CASES:
+        spec = lesson.exercises[qid]
+        if spec.get("kind") != "number" or not spec.get("correct"):
+            continue
+        assert spec["correct"] in list(spec_texts(spec))
+        t = lesson_translator(lesson, language)
+        text = Exercise(qid, spec, t).check({spec["target"]: spec["expected"]}).text
+        assert t(spec["correct"]) in text
+        if language != "en":
+            assert t(spec["correct"]) != spec["correct"]
+
+
+def test_jisr_check_refuses_hidden_inputs_no_probe_shows(tmp_path) -> None:
+    """E6: without the decimal probe, the hidden case with decimals is refused (scikit-learn's
+    accuracy_score would pass the self-check and fail the grader)."""
+    def drop(specs):
+        graded = next(qid for qid, spec in specs.items() if spec.get("graded") and spec["kind"] == "function")
+        specs[graded]["probes"] = [p for p in specs[graded].get("probes", [])
+                                   if not any(isinstance(x, float) for arg in p["args"] for x in arg)]
+
+    found = problems_of(copied_lesson(tmp_path, drop))
+    assert any("use inputs no visible case or probe uses (float)" in p for p in found), found
+    assert not any("no visible case or probe" in p for p in problems_of(copied_lesson(tmp_path / "intact", lambda specs: None)))

@@ -260,6 +260,9 @@ def spec_texts(spec: dict[str, Any]) -> Iterator[str]:
     for diagnosis in spec.get("diagnoses", []) + spec.get("mistakes", []):
         if "message" in diagnosis:
             yield diagnosis["message"]
+    for key in ("correct", "correct_message", "explanation"):  # shown when a number is right
+        if isinstance(spec.get(key), str):
+            yield spec[key]
     solution = spec.get("solution", {})
     if solution.get("explanation"):
         yield solution["explanation"]
