@@ -554,3 +554,13 @@ def test_jisr_check_refuses_hidden_inputs_no_probe_shows(tmp_path) -> None:
     found = problems_of(copied_lesson(tmp_path, drop))
     assert any("use inputs no visible case or probe uses (float)" in p for p in found), found
     assert not any("no visible case or probe" in p for p in problems_of(copied_lesson(tmp_path / "intact", lambda specs: None)))
+
+
+def test_jisr_check_refuses_a_graded_hint_pointing_to_the_solution(tmp_path) -> None:
+    """E3: a graded question never shows its answer, so no hint may say "run qN.solution()"."""
+    def point(specs):
+        graded = next(qid for qid, spec in specs.items() if spec.get("graded") and spec["kind"] == "choice")
+        specs[graded]["hints"] = [*specs[graded].get("hints", []), f"Run `{graded}.solution()` to see it."]
+
+    found = problems_of(copied_lesson(tmp_path, point))
+    assert any("points to `.solution()`" in p for p in found), found

@@ -171,6 +171,10 @@ def _exercise_contract_problems(lesson: LessonSource) -> list[Message]:
         for probe in spec.get("probes", []):
             if not isinstance(probe, dict) or "args" not in probe or "expected" not in probe:
                 problems.append(Message(N_("{path}: every probe of exercise {qid} needs `args` and `expected`"), {"path": specs, "qid": qid}))
+        if spec.get("graded") and any(".solution()" in str(h) for h in spec.get("hints", [])):
+            # a graded question's answer is never shown: no hint may send the learner to it
+            problems.append(Message(N_("{path}: a hint of graded exercise {qid} points to `.solution()`, which graded exercises never show"),
+                                    {"path": specs, "qid": qid}))
         if spec.get("graded"):
             # the last rung of the ladder gives code with blanks, never a line of the answer
             hints = " ".join(_squeeze(str(h)) for h in spec.get("hints", []))
