@@ -37,7 +37,7 @@ import nbformat
 from ..i18n import Message, N_
 from . import sandbox
 from .grade import Grade, Verdict, stopped_message
-from .submission import Program, build_program, split_hidden_tests
+from .submission import Program, build_program
 
 HARNESS = Path(__file__).with_name("plain_harness.py")
 CELL_SECONDS = 30.0
@@ -256,8 +256,3 @@ def grade_plain(source: nbformat.NotebookNode, program: Program, limits: sandbox
     trusted = [index for index, cell in enumerate(program.cells) if cell.origin == "instructor"]
     run = run_cells(program_codes(program, source), limits, cell_seconds, files, trusted)
     return decide(program, run), run
-
-
-def visible_part(code: str) -> str:
-    """A test cell as students may see it (hidden tests cut)."""
-    return split_hidden_tests(code)[0]
