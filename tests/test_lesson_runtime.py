@@ -179,3 +179,31 @@ def test_the_notebooks_own_language_decides_under_papermill_and_nbconvert(tmp_pa
     papermill.execute_notebook(str(source), str(out), cwd=str(source.parent), kernel_name="python3", progress_bar=False)
     check, cost = printed(out)
     assert not ARABIC.search(check + cost) and "This notebook ran for" in cost
+
+
+@pytest.mark.slow
+def test_a_letter_without_quotes_and_a_half_written_function_in_a_real_kernel(tmp_path: Path) -> None:
+    """Issue 8 (E1, E2), as a learner meets them in JupyterLab, in French."""
+    from jisr.i18n import Translator
+    from jisr.source import lesson_by_key
+
+    lesson = lesson_by_key("fundamentals/what-is-ai")
+    choice = next(qid for qid, spec in lesson.exercises.items() if spec["kind"] == "choice")
+    target = lesson.exercises[choice]["target"]
+    qid, name = graded_function()
+    fr = Translator.for_package("fr")
+    kernel = Kernel(tmp_path)
+    try:
+        assert kernel.run(f"import jisr\nlesson = jisr.start_lesson('fundamentals/what-is-ai', language='fr')\n"
+                          f"{choice} = lesson.exercise('{choice}')\n{qid} = lesson.exercise('{qid}')")[1] is None
+        assert kernel.run(f"{target} = a")[1] == "NameError"
+        text = kernel.run(f"{choice}.check()")[0]
+        assert fr.gettext('Letters are text for Python: put your letter between quotes, like "a", not a.') in text, text
+        partial = (f"def {name}(y_true, y_pred):\n    correct = 0\n    for t, p in zip(y_true, y_pred):\n"
+                   "        if t == p:\n            correct = correct + 1\n    raise NotImplementedError()\n")
+        assert kernel.run(partial)[1] is None
+        text = kernel.run(f"{qid}.check()")[0]
+        assert "raise NotImplementedError()" in text and fr.gettext(
+            "You have not written this function yet: replace `raise NotImplementedError()` with your code.") not in text, text
+    finally:
+        kernel.stop()
