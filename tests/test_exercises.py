@@ -564,3 +564,13 @@ def test_jisr_check_refuses_a_graded_hint_pointing_to_the_solution(tmp_path) -> 
 
     found = problems_of(copied_lesson(tmp_path, point))
     assert any("points to `.solution()`" in p for p in found), found
+
+
+def test_floor_division_is_named_only_when_written() -> None:
+    """A function that returns the floors of the ratios without `//` (here it
+    counts only one label) is not told about `//`, a mistake it did not make."""
+    code = ("def accuracy(t, p):\n"
+            "    both = [a == b == 'zz' for a, b in zip(t, p)]\n"
+            "    return float(sum(both))\n")
+    outcome, text = verdict(ACCURACY, code)
+    assert outcome is Outcome.INCORRECT and "`//`" not in text

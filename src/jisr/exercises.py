@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dis
 import html
 import io
 import math
@@ -604,10 +605,26 @@ def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run],
             if hidden else
             Message(N_("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: compare them without sorting, changing or emptying them."),
                     {"call": _call_text(name, case["args"]), "parameter": _parameter_name(function, position), "after": repr(run.after[position])}))
-    return messages or [_wrong_result(spec, cases, runs, hidden, tolerance)]
+    return messages or [_wrong_result(spec, cases, runs, hidden, tolerance, function)]
 
 
-def _wrong_result(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float) -> Message:
+def _writes_floor_division(function: Any) -> bool:
+    """True when the function's own code divides with `//` (read from its
+    bytecode, nested code included), so the message never names a mistake the
+    learner did not write. Anything that is not a plain function: False."""
+    code = getattr(function, "__code__", None)
+    pending = [code] if code is not None else []
+    while pending:
+        code = pending.pop()
+        for instruction in dis.get_instructions(code):
+            if instruction.opname == "BINARY_FLOOR_DIVIDE" or instruction.argrepr in ("//", "//="):
+                return True
+        pending.extend(const for const in code.co_consts if hasattr(const, "co_code"))
+    return False
+
+
+def _wrong_result(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float,
+                  function: Any = None) -> Message:
     """Why the results are wrong when no known mistake explains them."""
     name = spec["target"]
     if all(run.value is None for run in runs):
@@ -616,7 +633,7 @@ def _wrong_result(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[
         return Message(N_("Your function returns nothing (None). Did you forget `return`?"))
     if _rounded(cases, runs, tolerance):
         return Message(ROUNDED_FUNCTION)
-    if _floor_divided(cases, runs):
+    if _floor_divided(cases, runs) and _writes_floor_division(function):
         return Message(FLOOR_DIVISION)
     if hidden:
         return Message(N_("Your function gives a wrong result on a hidden test. Try it on other inputs: several labels, a single prediction, all correct, all wrong."))
