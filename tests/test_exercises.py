@@ -574,3 +574,21 @@ def test_floor_division_is_named_only_when_written() -> None:
             "    return float(sum(both))\n")
     outcome, text = verdict(ACCURACY, code)
     assert outcome is Outcome.INCORRECT and "`//`" not in text
+
+
+def test_a_check_in_the_cell_that_fixes_the_answer_judges_the_fix() -> None:
+    """`answer_q1 = b` failed; then one cell holds `answer_q1 = "b"` and
+    `q1.check()`: the check runs before that cell has ended and must judge the
+    quoted answer, not the older failure."""
+    from jisr.exercises import CellWatch
+
+    watch = CellWatch({"answer_q1"})
+    spec = {"kind": "choice", "target": "answer_q1", "answer": "b", "options": {"a": "A", "b": "B"}, "tracks": ["users"]}
+    exercise = Exercise("q1", spec, Translator.for_package("en"), watch)
+    watch.after_cell(_Result("answer_q1 = b\nq1.check()", NameError("name 'b' is not defined")))
+    assert exercise.check({}).outcome is not Outcome.CORRECT
+    fixed = 'answer_q1 = "b"\nq1.check()'
+    watch.before_cell(_Result(fixed).info)
+    assert exercise.check({"answer_q1": "b"}).outcome is Outcome.CORRECT
+    watch.after_cell(_Result(fixed))
+    assert exercise.check({"answer_q1": "b"}).outcome is Outcome.CORRECT

@@ -815,6 +815,16 @@ class CellWatch:
         self.errors: dict[str, BaseException] = {}  # the error of each failed target's cell
         self.sources: dict[str, str] = {}  # the last cell that defined each target
 
+    def before_cell(self, info: Any) -> None:
+        """A cell that (re)defines a target is judged by its own run: a check
+        called later in the same cell must not see an older cell's failure."""
+        source = getattr(info, "raw_cell", None) or ""
+        for target in self.targets:
+            if defines(source, target):
+                self.sources[target] = source
+                self.failed.discard(target)
+                self.errors.pop(target, None)
+
     def after_cell(self, result: Any) -> None:
         source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
         error = result.error_before_exec or result.error_in_exec
@@ -837,10 +847,11 @@ class CellWatch:
 
     def attach(self, shell: Any) -> None:
         """Listen to ``shell``; a lesson started again replaces the previous watch."""
-        callbacks = shell.events.callbacks["post_run_cell"]
-        for callback in list(callbacks):
-            if isinstance(getattr(callback, "__self__", None), CellWatch):
-                shell.events.unregister("post_run_cell", callback)
+        for event in ("pre_run_cell", "post_run_cell"):
+            for callback in list(shell.events.callbacks[event]):
+                if isinstance(getattr(callback, "__self__", None), CellWatch):
+                    shell.events.unregister(event, callback)
+        shell.events.register("pre_run_cell", self.before_cell)
         shell.events.register("post_run_cell", self.after_cell)
 
 
