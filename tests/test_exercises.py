@@ -592,3 +592,17 @@ def test_a_check_in_the_cell_that_fixes_the_answer_judges_the_fix() -> None:
     assert exercise.check({"answer_q1": "b"}).outcome is Outcome.CORRECT
     watch.after_cell(_Result(fixed))
     assert exercise.check({"answer_q1": "b"}).outcome is Outcome.CORRECT
+
+
+def test_type_messages_never_show_the_expected_number() -> None:
+    """Any word typed between quotes must not read off a graded answer: the
+    example in the type messages is never the exercise's expected value."""
+    for lesson in LESSONS:
+        for qid, spec in lesson.exercises.items():
+            if spec.get("kind") != "number":
+                continue
+            en = Translator.for_package("en")
+            shown = repr(float(spec["expected"]))
+            for value in ("zero", True, [1]):
+                text = " ".join(m.format(en) for m in evaluate(spec, {spec["target"]: value}).messages)
+                assert f"`{shown}`" not in text, (lesson.key, qid, value)

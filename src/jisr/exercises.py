@@ -226,10 +226,10 @@ def _evaluate_number(spec: dict[str, Any], value: Any, cases: Any, hidden: bool,
 def _not_a_number(value: Any) -> Message:
     """Why a value is not a number, in words a non-programmer knows (no type names)."""
     if isinstance(value, bool):
-        return Message(N_("You wrote True or False, which is not a number. Write a number, for example `0.9`."))
+        return Message(N_("You wrote True or False, which is not a number. Write a number, for example `0.25`."))
     if isinstance(value, str):
-        return Message(N_("You wrote text between quotes. Write a number, without quotes, for example `0.9`."))
-    return Message(N_("Your answer is not a number. Write a number, for example `0.9`."))
+        return Message(N_("You wrote text between quotes. Write a number, without quotes, for example `0.25`."))
+    return Message(N_("Your answer is not a number. Write a number, for example `0.25`."))
 
 
 def _parses_as_number(text: str) -> bool:
