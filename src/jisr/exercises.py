@@ -563,21 +563,27 @@ def _parameter_name(function: Any, position: int) -> str:
     return names[position] if position < len(names) else str(position + 1)
 
 
-def _floor_divided(cases: list[dict[str, Any]], runs: list[Run]) -> bool:
-    """Every result is the floor of the expected number, and some differ: `//` instead of `/`."""
-    differ = False
+def _numbers(cases: list[dict[str, Any]], runs: list[Run]) -> list[tuple[float, float]] | None:
+    """(got, expected) for every case, or None when a case does not expect a
+    number or its result is not one: the number-only diagnoses then say nothing."""
+    pairs = []
     for case, run in zip(cases, runs):
         expected = case["expected"]
         if isinstance(expected, bool) or not isinstance(expected, numbers.Real):
-            return False
+            return None
         try:
-            got = as_number(run.value)
+            pairs.append((as_number(run.value), float(expected)))
         except _NotANumber:
-            return False
-        if got != math.floor(float(expected) + 1e-9):
-            return False
-        differ = differ or abs(got - float(expected)) > 1e-9
-    return differ
+            return None
+    return pairs
+
+
+def _floor_divided(cases: list[dict[str, Any]], runs: list[Run]) -> bool:
+    """Every result is the floor of the expected number, and some differ: `//` instead of `/`."""
+    pairs = _numbers(cases, runs)
+    if pairs is None or any(got != math.floor(expected + 1e-9) for got, expected in pairs):
+        return False
+    return any(abs(got - expected) > 1e-9 for got, expected in pairs)
 
 
 FLOOR_DIVISION = N_("`//` divides and throws away the decimals; use `/`.")
@@ -690,21 +696,11 @@ def _rounded_to(value: float, expected: float) -> bool:
 
 def _rounded(cases: list[dict[str, Any]], runs: list[Run], tolerance: float) -> bool:
     """Every wrong number is the expected one rounded: the learner rounded."""
-    wrong = 0
-    for case, run in zip(cases, runs):
-        expected = case["expected"]
-        if isinstance(expected, bool) or not isinstance(expected, numbers.Real):
-            return False
-        try:
-            got = as_number(run.value)
-        except _NotANumber:
-            return False
-        if _close(got, float(expected), tolerance):
-            continue
-        if not _rounded_to(got, float(expected)):
-            return False
-        wrong += 1
-    return wrong > 0
+    pairs = _numbers(cases, runs)
+    if pairs is None:
+        return False
+    wrong = [(got, expected) for got, expected in pairs if not _close(got, expected, tolerance)]
+    return bool(wrong) and all(_rounded_to(got, expected) for got, expected in wrong)
 
 
 _EVALUATORS = {"choice": _evaluate_choice, "number": _evaluate_number, "function": _evaluate_function}
