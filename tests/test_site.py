@@ -233,7 +233,8 @@ def test_sliders_work_without_a_kernel(language: str, server: str, site, browser
     assert not [u for u in requests_made(driver) if "widgets" in u or u.endswith("embed.js")]
 
 
-FRAME_TEXT_JS = """
+# The page's own text nodes (code, math, scripts and library widgets left out).
+TEXT_NODES_JS = """
 const skip = 'code, pre, math, script, style, kbd, samp, textarea, svg, .sk-top-container';
 const texts = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -242,6 +243,9 @@ while (walker.nextNode()) {
   if (node.parentElement && node.parentElement.closest(skip)) continue;
   texts.push(node.nodeValue);
 }
+"""
+
+FRAME_TEXT_JS = TEXT_NODES_JS + """
 const attributes = [];
 for (const el of document.querySelectorAll('[title], [aria-label], [placeholder], [data-tooltip], [alt]')) {
   for (const name of ['title', 'aria-label', 'placeholder', 'data-tooltip']) {
@@ -331,17 +335,7 @@ def test_previous_and_next_chevrons_point_outward(language: str, server: str, br
         assert following["glyph"] == '"›"' and following["icon"] > following["text"]
 
 
-PROSE_JS = """
-const skip = 'code, pre, math, script, style, kbd, samp, textarea, svg, .sk-top-container';
-const texts = [];
-const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-while (walker.nextNode()) {
-  const node = walker.currentNode;
-  if (node.parentElement && node.parentElement.closest(skip)) continue;
-  texts.push(node.nodeValue);
-}
-return texts;
-"""
+PROSE_JS = TEXT_NODES_JS + "return texts;\n"
 
 
 @pytest.mark.parametrize("language", ["fr", "ar"])
