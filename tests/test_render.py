@@ -182,3 +182,21 @@ def test_book_page_replaces_check_outputs_by_a_note(language: str) -> None:
         assert t("Run this check in the notebook: see") in note.source and 'href="../run.html"' in note.source
     learner = render(lesson, language, "learner")
     assert not any("jisr-check-note" in c.metadata.get("tags", []) for c in learner.cells)
+
+
+def test_book_build_counts_sphinx_errors_not_the_kernels_own_logging() -> None:
+    # CI on a busy machine: a notebook's kernel logged this on the shared stderr while shutting
+    # down, after every cell had run; the build must not fail for it, nor pass a real error
+    from jisr.book import build_problems
+
+    kernel_noise = (
+        "ERROR:tornado.general:Uncaught exception in ZMQStream callback\n"
+        "Traceback (most recent call last):\n"
+        '  File "zmq/eventloop/zmqstream.py", line 557, in _run_callback\n'
+        "zmq.error.ZMQError: Socket operation on non-socket\n"
+    )
+    assert build_problems(kernel_noise) == []
+    sphinx_error = "/b/src/fr/lessons/01.md:40: ERROR: Unknown directive type 'exercice'."
+    failed_notebook = "WARNING: Executing notebook failed: CellExecutionError [mystnb.exec]"
+    found = build_problems(kernel_noise + sphinx_error + "\n" + failed_notebook + "\n")
+    assert found == [sphinx_error, failed_notebook]

@@ -198,6 +198,25 @@ def _write_if_changed(path: Path, text: str) -> None:
 # --------------------------------------------------------------------------- 3. jupyter-book
 
 
+# A notebook's kernel shares jupyter-book's stderr, and ipykernel logs through tornado or asyncio
+# (e.g. "Uncaught exception in ZMQStream callback" while it shuts down on a busy machine).
+# Those records are the kernel's, not the book's: a cell that fails already stops the build
+# (nb_execution_raise_on_error), so only Sphinx's own errors are counted here.
+_KERNEL_LOGGERS = re.compile(r"^(ERROR|WARNING|CRITICAL):(tornado|asyncio|traitlets|zmq|ipykernel)[.:]")
+_SPHINX_ERROR = re.compile(r"(^|: )(ERROR|SEVERE|CRITICAL)(: |/)|Executing notebook failed")
+
+
+def build_problems(log: str) -> list[str]:
+    """The lines of a jupyter-book log that mean the book is wrong (not the kernel's own logging).
+
+    >>> build_problems("page.md:3: ERROR: Unknown directive type 'exercice'.")
+    ["page.md:3: ERROR: Unknown directive type 'exercice'."]
+    >>> build_problems("ERROR:tornado.general:Uncaught exception in ZMQStream callback")
+    []
+    """
+    return [line for line in log.splitlines() if _SPHINX_ERROR.search(line) and not _KERNEL_LOGGERS.match(line)]
+
+
 def run_jupyter_book(language: str, progress: Progress = print) -> Path:
     """Build one language; return its HTML folder."""
     src = build_dir() / "src" / language
@@ -218,7 +237,7 @@ def run_jupyter_book(language: str, progress: Progress = print) -> Path:
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     log = out / "jupyter-book.log"
     log.write_text(result.stdout + result.stderr, encoding="utf-8")
-    problems = [line for line in (result.stdout + result.stderr).splitlines() if "ERROR" in line or "Traceback" in line]
+    problems = build_problems(result.stdout + result.stderr)
     if result.returncode != 0 or problems:
         raise BuildError(f"jupyter-book failed for {language} (see {log}):\n" + "\n".join(problems[-20:] or [result.stderr[-2000:]]))
     stamp.write_text(digest)
