@@ -134,6 +134,22 @@ def test_a_raising_function_is_reported_not_raised() -> None:
     assert "changes the lists" in result.messages[0].format(Translator("en"))
 
 
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_python_errors_are_explained_in_the_learners_language(language: str) -> None:
+    # Python's error stays (it is what one looks up); what it means comes in the learner's language
+    t = Translator.for_package(language)
+    spec = {"kind": "function", "target": "f", "cases": [{"args": [[1, 2], [1, 3]], "expected": 0.5}]}
+    counted_a_zip = evaluate(spec, {"f": lambda a, b: len(zip(a, b))})
+    said = [m.format(t) for m in counted_a_zip.messages]
+    assert "has no len()" in said[0] and "zip(...)" in said[1]
+    by_zero = [m.format(t) for m in evaluate(spec, {"f": lambda a, b: 1 / 0}).messages]
+    assert "ZeroDivisionError" in by_zero[0]
+    assert (by_zero[1] == "Python was asked to divide by zero. What do you divide by, and can it be 0 here "
+            "(an empty list, a count that never grew)?") == (language == "en")
+    index = [m.format(t) for m in evaluate(spec, {"f": lambda a, b: [][5]}).messages]
+    assert "IndexError" in index[0] and "0" in index[1]  # explained too
+
+
 def test_decimal_comma_gets_a_specific_message() -> None:
     spec = {"kind": "number", "target": "x", "expected": 0.9, "tolerance": 0.001}
     result = evaluate(spec, {"x": (0, 9)})

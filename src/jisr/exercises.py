@@ -589,6 +589,35 @@ def _floor_divided(cases: list[dict[str, Any]], runs: list[Run]) -> bool:
 FLOOR_DIVISION = N_("`//` divides and throws away the decimals; use `/`.")
 
 
+# Python's own error text is English; the learner keeps it (it is what they would look up) and
+# gets, for the errors beginners meet most, what it means in their language.
+ERROR_MEANINGS = [
+    ("ZeroDivisionError", "", N_("Python was asked to divide by zero. What do you divide by, and can it be 0 here (an empty list, a count that never grew)?")),
+    ("TypeError", "has no len()", N_("`len()` counts the items of a list, and this value has none to count: `zip(...)` gives its pairs one at a time. Count with the length of one of the lists instead.")),
+    ("TypeError", "", N_("An operation received a value of a kind it cannot use, such as text where a number is expected. Look at the values on the line the error names.")),
+    ("NameError", "", N_("A name is used that Python does not know: check its spelling, and that it is defined before this line.")),
+    ("IndexError", "", N_("A position goes past the end of a list: a list of n items has positions 0 to n − 1.")),
+    ("KeyError", "", N_("A key was looked up that the dictionary does not hold.")),
+    ("AttributeError", "", N_("A value was asked for something it does not have (a method or an attribute): check the name after the dot.")),
+    ("UnboundLocalError", "", N_("A variable is used in the function before it is given a value: give it its starting value before the loop.")),
+]
+
+
+def explain_error(error: str) -> Message | None:
+    """What a Python error means for a beginner, or None for one with no explanation.
+
+    >>> explain_error("ZeroDivisionError: division by zero") is not None
+    True
+    >>> explain_error("MemoryError: ") is None
+    True
+    """
+    kind, _, detail = error.partition(":")
+    for name, clue, meaning in ERROR_MEANINGS:
+        if kind.strip() == name and clue in detail:
+            return Message(meaning)
+    return None
+
+
 def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], hidden: bool, tolerance: float,
              function: Any = None) -> list[Message]:
     """What best explains the failures, most certain first: an error; a known
@@ -596,8 +625,12 @@ def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run],
     name = spec["target"]
     errors = [(case, run) for case, run in zip(cases, runs) if run.status == "error"]
     if errors:
-        return [Message(N_("Your function stopped with an error on a hidden test.")) if hidden
-                else Message(N_("Your function stopped with an error: {error}"), {"error": errors[0][1].error})]
+        if hidden:
+            return [Message(N_("Your function stopped with an error on a hidden test."))]
+        error = errors[0][1].error
+        said = [Message(N_("Your function stopped with an error: {error}"), {"error": error})]
+        explanation = explain_error(error)
+        return said + ([explanation] if explanation else [])
     messages = []
     mistake = _matching_mistake(spec, cases, runs, tolerance)
     if mistake is not None:
