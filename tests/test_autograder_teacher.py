@@ -145,6 +145,19 @@ def test_one_student_a_summary_and_a_csv(teacher: Path, tmp_path: Path) -> None:
     assert "'=HYPERLINK(\"x\")" in ids and "=HYPERLINK(\"x\")" not in ids
     done = subprocess.run([jisr, "export", str(course), str(tmp_path / "all.csv")], env=env, capture_output=True, text=True)
     assert done.returncode == 0 and (tmp_path / "all.csv").read_text(encoding="utf-8-sig").count("\n") in (3, 4)
+    # Moodle's grade import: a student per row, mapped by Username, the score in percent, no byte-order mark
+    done = subprocess.run([jisr, "export", str(course), str(tmp_path / "moodle.csv"), "--format", "moodle"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    raw = (tmp_path / "moodle.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    with (tmp_path / "moodle.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        moodle = {row["Username"]: row for row in reader}
+    assert reader.fieldnames[:4] == ["Username", "Email address", "First name", "Surname"]
+    assert moodle["amina"]["Jisr: what-is-ai (%)"] == "100.00"
+    assert "=HYPERLINK(\"x\")" not in moodle  # neutralised, as in the records layout
+    assert moodle["'=HYPERLINK(\"x\")"]["Jisr: what-is-ai (%)"] == "0.00"  # a blank submission: zero, a grade
     done = subprocess.run([jisr, "grade", str(course), "what-is-ai", "--student", "nobody"], env=env, capture_output=True, text=True)
     assert done.returncode == 1 and "nobody" in done.stderr
 

@@ -207,7 +207,8 @@ def _export(args: argparse.Namespace, t: Translator) -> int:
 
     target = Path(args.export)
     try:
-        count = retrying(lambda: write_csv(gradebook_url(Path(args.course), args.db_url), target, args.assignment))
+        layout = getattr(args, "layout", "records")
+        count = retrying(lambda: write_csv(gradebook_url(Path(args.course), args.db_url), target, args.assignment, layout))
     except (GradebookError, OSError) as err:
         reason = err.message.format(t) if isinstance(err, GradebookError) else (err.strerror or str(err))
         _say(t, Message(N_("The CSV file {path} could not be written: {reason}"), {"path": str(target), "reason": reason}), sys.stderr)
@@ -265,6 +266,8 @@ def parser(t: Translator) -> argparse.ArgumentParser:
     s.add_argument("export", metavar="CSV", help=t(N_("the CSV file to write")))
     s.add_argument("--assignment", help=t(N_("only this assignment (default: all)")))
     s.add_argument("--db-url", help=t(N_("the gradebook’s database URL (default: the course’s nbgrader_config.py, else gradebook.db in the course)")))
+    s.add_argument("--format", dest="layout", choices=["records", "moodle"], default="records",
+                   help=t(N_("records: a row per student and assignment; moodle: the file Moodle’s grade import reads (default: records)")))
     s.set_defaults(func=cmd_export)
     from .lab import add_parser as add_lab_parser  # the learner's `jisr lab`
 

@@ -1,4 +1,4 @@
-"""The gradebook as a CSV file, for an institute's records.
+"""The gradebook as a CSV file, for an institute's records (or Moodle's gradebook).
 
 One row per student and assignment (students without a submission get an
 empty score, as ``nbgrader export`` does), with the columns an institute's
@@ -6,6 +6,11 @@ spreadsheet needs. A value that a spreadsheet would read as a formula (it
 starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written
 with a leading apostrophe: a student's name can never run in the
 secretary's spreadsheet.
+
+``moodle_rows`` writes the layout Moodle's "Import grades: CSV file" reads: one
+row per student, a ``Username`` column to map users by (the hub's user name,
+which the LTI login takes from Moodle), and one column per assignment with the
+score in percent, so that "map to a new grade item" (out of 100) keeps it.
 """
 
 from __future__ import annotations
@@ -54,19 +59,57 @@ def rows(url: str, assignment: str | None = None) -> list[dict[str, str]]:
     return found
 
 
-def write_csv(url: str, path: Path, assignment: str | None = None) -> int:
-    """Write the CSV atomically (UTF-8 with a byte-order mark, so spreadsheets read Arabic names); return the rows written."""
+MOODLE_IDENTITY = ["Username", "Email address", "First name", "Surname"]
+
+
+def moodle_column(assignment: str) -> str:
+    return f"Jisr: {assignment} (%)"
+
+
+def moodle_rows(url: str, assignment: str | None = None) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and rows for Moodle's grade import: a student per row, a percentage per assignment.
+
+    A student with no submission gets an empty cell, which Moodle's import leaves alone
+    (it never overwrites a grade with zero for work that was not handed in).
+    """
     table = rows(url, assignment)
+    names = list(dict.fromkeys(row["assignment"] for row in table))
+    columns = MOODLE_IDENTITY + [moodle_column(name) for name in names]
+    students: dict[str, dict[str, str]] = {}
+    for row in table:
+        student = students.setdefault(row["student_id"], {
+            "Username": row["student_id"], "Email address": row["email"],
+            "First name": row["first_name"], "Surname": row["last_name"]})
+        score, most = row["score"], float(row["max_score"] or 0)
+        student[moodle_column(row["assignment"])] = f"{100 * float(score) / most:.2f}" if score and most else ""
+    return columns, list(students.values())
+
+
+def _write_atomically(path: Path, columns: list[str], table: list[dict[str, str]], encoding: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".grades-", suffix=".csv")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        with os.fdopen(descriptor, "w", encoding=encoding, newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
             writer.writerows(table)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_csv(url: str, path: Path, assignment: str | None = None, layout: str = "records") -> int:
+    """Write the CSV atomically; return the rows written.
+
+    ``records``: UTF-8 with a byte-order mark, so spreadsheets read Arabic names.
+    ``moodle``: plain UTF-8, comma-separated, as Moodle's grade import expects.
+    """
+    if layout == "moodle":
+        columns, table = moodle_rows(url, assignment)
+        _write_atomically(path, columns, table, "utf-8")
+    else:
+        table = rows(url, assignment)
+        _write_atomically(path, COLUMNS, table, "utf-8-sig")
     return len(table)
