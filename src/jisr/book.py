@@ -33,6 +33,7 @@ What the book does with a lesson's cells (see ``courses/README-authoring.md``):
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import json
@@ -266,6 +267,7 @@ def assemble_site(languages: list[str], progress: Progress = print) -> Path:
         shutil.copytree(html_dir, fresh, ignore=shutil.ignore_patterns(".buildinfo", "_sources", ".doctrees"), dirs_exist_ok=True)
         shutil.copytree(build_dir() / "learner" / language, fresh / "_notebooks", dirs_exist_ok=True)
         postprocess_html(fresh, language)
+        precompress(fresh, progress)
         old = None
         if target.exists():
             old = target.rename(site / f".{language}-old-{os.getpid()}")
@@ -273,6 +275,7 @@ def assemble_site(languages: list[str], progress: Progress = print) -> Path:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     (site / "index.html").write_text(landing_page(), encoding="utf-8")
+    precompress(site, progress)  # the landing page and shared assets (the languages are done)
     return site
 
 
@@ -528,6 +531,7 @@ def postprocess_html(root: Path, language: str) -> None:
         text = _WIDGET_STATE.sub("", text)  # ipywidgets cannot run here: no dead controls, no dead weight
         text = dedupe_head(text)
         text = hanging_code_lines(text)
+        text = lighten_page(text, page, root)
         text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{lang.direction}">' if "dir=" not in m.group(1) else m.group(0), text, count=1)
         for original, mirrored in rtl_css.items():
             text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")
@@ -539,6 +543,8 @@ def postprocess_html(root: Path, language: str) -> None:
         else:
             text = text.replace("<main", switcher + "<main", 1)
         path.write_text(text, encoding="utf-8")
+    readable_anchors(root)
+    bundle_stylesheets(root, language)
 
 
 def _mirror_stylesheets(root: Path, modules: Path) -> dict[str, str]:
@@ -553,6 +559,240 @@ def _mirror_stylesheets(root: Path, modules: Path) -> dict[str, str]:
         _nodejs("node", [str(rtlcss), str(css), str(target)], root)
         mapping[name] = target.relative_to(root / "_static").as_posix()
     return mapping
+
+
+# --------------------------------------------------------------------------- 6. light pages (issue 16)
+#
+# A cheap phone on a slow connection: one small stylesheet holding only the rules the site's pages
+# use, scripts that never block the first paint, search loaded only on the search page, nothing
+# from another site, and every text file precompressed (gzip and brotli) for `jisr serve` or a
+# static host (nginx gzip_static / brotli_static, see book/pages/teachers.md).
+
+_THEBE = re.compile(
+    r'\s*<script>const THEBE_JS_URL[^<]*</script>'  # its configuration names an off-site address
+    r'|\s*<script[^>]*sphinx-thebe\.js[^>]*></script>'
+    r'|\s*<link[^>]*sphinx-thebe\.css[^>]*>'
+    r'|\s*<script type="text/x-thebe-config">.*?</script>'
+    r"|\s*<script>kernelName = '[^']*'</script>", re.S)
+_SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:searchtools|language_data|searchindex)\.js[^"]*"></script>')
+_EMPTY_DEFAULT_MODE = re.compile(r'\s+data-default-mode=""')
+_DOC_OPTIONS = re.compile(r'<script src="([^"]*_static/documentation_options\.js)(?:\?[^"]*)?"></script>')
+_BLOCKING_SCRIPT = re.compile(r'<script (?![^>]*\b(?:async|defer|type=)\b)([^>]*\bsrc="[^"]+"[^>]*)></script>')
+_SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script"[^>]*>')
+_STYLESHEET = re.compile(r'<link (?=[^>]*rel="stylesheet")[^>]*href="([^"?]+)(?:\?[^"]*)?"[^>]*/?>\s*')
+_EMPTY_HEADER = re.compile(r"<th([^>]*)>(\s|&nbsp;|&#160;)*</th>")
+COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".json", ".svg", ".txt", ".ipynb", ".csv", ".xml", ".md", ".py")  # not .map: only developer tools read them
+
+
+def lighten_page(text: str, page: str, root: Path) -> str:
+    """One page made light: no thebe, no empty attribute, search only on the search page,
+    scripts that do not block the first paint, no empty table header.
+
+    ``documentation_options.js`` is written into the page: the small inline scripts after it
+    set its fields, so it must run first, and a deferred file would run after them.
+    """
+    text = _THEBE.sub("", text)
+    text = _EMPTY_DEFAULT_MODE.sub("", text)
+    if page != "search.html":
+        text = _SEARCH_SCRIPTS.sub("", text)
+
+    def inline_options(match: re.Match[str]) -> str:
+        options = (root / "_static" / "documentation_options.js").read_text(encoding="utf-8")
+        return "<script>" + options.strip() + "</script>"
+
+    head, found, body = text.partition("</head>")
+    head = _DOC_OPTIONS.sub(inline_options, head)
+    if page != "search.html":  # the search page's scripts run in order on its own
+        head = _BLOCKING_SCRIPT.sub(lambda m: f"<script defer {m.group(1)}></script>", head)
+    head = _SCRIPT_PRELOAD.sub("", head)  # deferred already: a preload only competes with the stylesheet
+    # a data frame's corner cell is an empty header: screen readers announce a header with no name
+    body = _EMPTY_HEADER.sub(lambda m: f"<td{m.group(1)}></td>", body)
+    return head + found + body
+
+
+def bundle_stylesheets(root: Path, language: str) -> None:
+    """Replace each page's stylesheets with one file that keeps only the rules the pages use.
+
+    PurgeCSS reads every page of the language and every script (classes that scripts add
+    when a menu opens or a dialog shows stay); the result is named by its content's hash.
+    """
+    pages = [p for p in sorted(root.rglob("*.html")) if p.relative_to(root).parts[0] != "_static"]  # _static: template macros
+    order: list[str] = []
+    for path in pages:
+        head = path.read_text(encoding="utf-8").partition("</head>")[0]
+        for href in _STYLESHEET.findall(head):
+            name = _static_name(path, root, href)
+            if name and name not in order and (root / "_static" / name).is_file():
+                order.append(name)
+    if not order:
+        return
+    bundle = root / "_static" / "jisr-site.css"
+    job = {"css": [str(root / "_static" / name) for name in order],
+           "content": [str(p) for p in pages] + [str(p) for p in sorted((root / "_static").rglob("*.js"))],
+           "out": str(bundle)}
+    _run_node_tool("purge", job, root)
+    digest = hashlib.sha256(bundle.read_bytes()).hexdigest()[:12]
+    final = bundle.with_name(f"jisr-site.{digest}.css")
+    bundle.rename(final)
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        head, found, body = text.partition("</head>")
+        prefix = "../" * (len(path.relative_to(root).parts) - 1)
+        link = f'<link rel="stylesheet" href="{prefix}_static/{final.name}" />\n'
+        head, count = _STYLESHEET.subn(lambda m: link if _static_name(path, root, m.group(1)) in order else m.group(0), head)
+        head = head.replace(link, "", head.count(link) - 1) if head.count(link) > 1 else head
+        path.write_text(head + found + body, encoding="utf-8")
+
+
+def _static_name(page: Path, root: Path, href: str) -> str | None:
+    """``_static/…`` name of a stylesheet linked from ``page``, or None if it is elsewhere."""
+    target = (page.parent / href).resolve()
+    try:
+        return target.relative_to((root / "_static").resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+_SECTION_HEADING = re.compile(r'<section id="(id\d+)"[^>]*>\s*<h[1-6][^>]*>(.*?)</h[1-6]>', re.S)
+_HEADERLINK = re.compile(r'<a class="headerlink".*?</a>', re.S)
+_ANCHOR_LINK = re.compile(r'(href=")([^"#]*)#(id\d+)"')
+
+
+def anchor_slug(title: str) -> str:
+    """A readable anchor from a heading, in any script: ``#ما-هو-الذكاء-الاصطناعي``, not ``#id1``.
+
+    >>> anchor_slug("ما هو الذكاءُ الاصطناعي؟")
+    'ما-هو-الذكاء-الاصطناعي'
+    >>> anchor_slug("Qu’est-ce que l’IA ?")
+    'qu-est-ce-que-l-ia'
+    """
+    import unicodedata
+
+    text = "".join(c for c in unicodedata.normalize("NFC", title) if unicodedata.category(c) != "Mn" and c != "\u0640")
+    return re.sub(r"[\W_]+", "-", text.lower()).strip("-")
+
+
+def readable_anchors(root: Path) -> None:
+    """Give sections that docutils named ``id1``, ``id2``… (headings it cannot spell in ASCII,
+    Arabic ones) an anchor made of their words, and follow every link to them across the pages."""
+    renames: dict[str, dict[str, str]] = {}
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        used = set(re.findall(r'\bid="([^"]+)"', text))
+        mapping: dict[str, str] = {}
+        for match in _SECTION_HEADING.finditer(text):
+            slug = anchor_slug(html.unescape(re.sub(r"<[^>]+>", "", _HEADERLINK.sub("", match.group(2)))))
+            if not slug:
+                continue
+            candidate, n = slug, 2
+            while candidate in used:
+                candidate, n = f"{slug}-{n}", n + 1
+            used.add(candidate)
+            mapping[match.group(1)] = candidate
+        if mapping:
+            renames[path.relative_to(root).as_posix()] = mapping
+    if not renames:
+        return
+    for path in sorted(root.rglob("*.html")):
+        page = path.relative_to(root).as_posix()
+        text = path.read_text(encoding="utf-8")
+
+        def link(match: re.Match[str]) -> str:
+            target = match.group(2).split("?")[0]
+            target_page = page if not target else os.path.normpath(os.path.join(os.path.dirname(page), target)).replace(os.sep, "/")
+            new = renames.get(target_page, {}).get(match.group(3))
+            return match.group(0) if new is None else f'{match.group(1)}{match.group(2)}#{new}"'
+
+        fixed = _ANCHOR_LINK.sub(link, text)
+        for old, new in renames.get(page, {}).items():
+            fixed = fixed.replace(f'<section id="{old}"', f'<section id="{new}"', 1)
+        if fixed != text:
+            path.write_text(fixed, encoding="utf-8")
+
+
+def precompress(root: Path, progress: Progress = print) -> int:
+    """Write ``name.gz`` and ``name.br`` beside every text file of ``root`` (smaller ones only).
+
+    gzip with Python's zlib, brotli with Node.js's zlib (the build runs Node.js already:
+    no new package). Returns how many files were compressed.
+    """
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in COMPRESSED_SUFFIXES and p.stat().st_size >= 512]
+    todo = []
+    for path in files:
+        br, gz = path.with_name(path.name + ".br"), path.with_name(path.name + ".gz")
+        mtime = path.stat().st_mtime
+        if br.is_file() and gz.is_file() and br.stat().st_mtime >= mtime and gz.stat().st_mtime >= mtime:
+            continue
+        data = path.read_bytes()
+        with open(gz, "wb") as out, gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as zipped:
+            zipped.write(data)
+        todo.append(str(path))
+    if todo:
+        _run_node_tool("brotli", {"files": todo}, root)
+    return len(todo)
+
+
+def _run_node_tool(mode: str, job: dict[str, Any], cwd: Path) -> None:
+    modules = book_dir() / "node_modules"
+    with tempfile.TemporaryDirectory(prefix="jisr-node-") as tmp:
+        script, data = Path(tmp) / "tool.cjs", Path(tmp) / "job.json"
+        script.write_text(NODE_TOOL, encoding="utf-8")
+        data.write_text(json.dumps({**job, "mode": mode, "modules": str(modules)}), encoding="utf-8")
+        _nodejs("node", [str(script), str(data)], cwd)
+
+
+NODE_TOOL = r"""
+// jisr.book's helper: purge unused CSS into one bundle, or brotli-compress files.
+const fs = require("fs"), path = require("path"), zlib = require("zlib");
+const { createRequire } = require("module");
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const need = createRequire(path.join(job.modules, "noop.js"));
+
+function rebase(css, from, to) {
+  // url(...) relative to the original file, rewritten relative to the bundle
+  return css.replace(/url\(\s*(["']?)([^"')]+)\1\s*\)/g, (all, quote, url) => {
+    if (/^(data:|https?:|\/|#)/.test(url)) return all;
+    const target = path.resolve(path.dirname(from), url);
+    return `url(${quote}${path.relative(path.dirname(to), target).split(path.sep).join("/")}${quote})`;
+  });
+}
+
+function load(file) {
+  // the theme's theme.css only @imports basic.css: inline it (an @import inside a bundle is ignored)
+  const css = fs.readFileSync(file, "utf8").replace(/@charset[^;]*;/g, "");
+  return css.replace(/@import\s+(?:url\()?["']([^"']+)["']\)?\s*;/g, (all, rel) => {
+    const target = path.resolve(path.dirname(file), rel);
+    return rebase(load(target), target, file);
+  });
+}
+
+async function purge() {
+  const { PurgeCSS } = need("purgecss");
+  const parts = ['@charset "UTF-8";'];
+  for (const file of job.css) {
+    const [result] = await new PurgeCSS().purge({
+      content: job.content, css: [{ raw: load(file) }], fontFace: true, keyframes: true, variables: false,
+      dynamicAttributes: ["data-mode", "data-theme", "aria-expanded", "aria-current", "aria-selected", "dir", "lang", "open"],
+      safelist: { standard: [/^show$/, /^active$/, /^collapsing$/, /^collapse$/, /^fade$/, /^modal/, /^tooltip/, /^bs-tooltip/, /^popover/, /^dropdown/, /^highlighted$/, /^sidebar/, /^toggle/, /^tb-/, /^copybtn/, /^success$/, /^o-tooltip/, /^pst-/, /^sd-tab/], greedy: [/search/, /theme-switch/, /^bd-/] },
+    });
+    let css = result.css.replace(/\/\*# sourceMappingURL=[^*]*\*\//g, "");
+    css = css.replace(/@font-face\s*{[^}]*fontawesome[^}]*}/gi, "");  // the icon font is not shipped
+    parts.push(`/* ${path.basename(file)} */\n` + rebase(css, file, job.out));
+  }
+  fs.writeFileSync(job.out, parts.join("\n"));
+}
+
+function brotli() {
+  for (const file of job.files) {
+    const data = fs.readFileSync(file);
+    const packed = zlib.brotliCompressSync(data, { params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+    fs.writeFileSync(file + ".br", packed);
+  }
+}
+
+(job.mode === "purge" ? purge() : Promise.resolve(brotli())).catch((err) => { console.error(err); process.exit(1); });
+"""
 
 
 # --------------------------------------------------------------------------- all of it

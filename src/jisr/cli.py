@@ -7,8 +7,6 @@ Every command exits non-zero on failure.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import sys
 import time
 from pathlib import Path
@@ -101,8 +99,9 @@ def cmd_serve(args: argparse.Namespace, t: Translator) -> int:
     if not (site / "index.html").is_file():
         _say(t, Message(N_("Nothing to serve yet: run `make book` first.")), sys.stderr)
         return 1
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
+    from .serve import make_server
+
+    server = make_server(site, args.host, args.port)  # precompressed .br/.gz files, as a static host serves them
     _say(t, Message(N_("The book is served at http://{host}:{port}/ (press Ctrl+C to stop)."), {"host": args.host, "port": args.port}))
     try:
         server.serve_forever()
