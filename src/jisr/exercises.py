@@ -892,8 +892,9 @@ class Exercise:
     """
 
     def __init__(self, qid: str, spec: dict[str, Any], translator: Translator, watch: CellWatch | None = None,
-                 stub_raises: int | None = None) -> None:
+                 stub_raises: int | None = None, lesson: str | None = None) -> None:
         self.qid = qid
+        self.lesson = lesson  # "<part>/<id>": where a passed self-check is recorded (jisr.offline.progress)
         self.stub_raises = stub_raises  # `raise NotImplementedError()` lines of the released starter
         self.spec = spec
         self.translator = translator
@@ -928,6 +929,7 @@ class Exercise:
 
     def check(self, namespace: dict[str, Any] | None = None) -> Feedback:
         """Check your answer and explain what is right or what to look at next."""
+        namespace_given = namespace
         namespace = self._namespace(namespace)
         target = self.spec.get("target")
         letter_unquoted = (self.watch is not None and self.spec.get("kind") == "choice" and isinstance(target, str)
@@ -943,8 +945,30 @@ class Exercise:
         else:
             evaluation = evaluate(self.spec, namespace, qid=self.qid, stub_raises=self.stub_raises)
         self.last = evaluation
+        if evaluation.outcome is Outcome.CORRECT and namespace_given is None:
+            self._record_progress()
         tracks = tracks_message(self.spec, self.translator)
         return Feedback.make(evaluation.outcome, evaluation.messages + ([tracks] if tracks else []), self.translator)
+
+    def _record_progress(self) -> None:
+        """Note the passed check in the notebook folder's jisr-progress.json (best effort, never raises).
+
+        Only a learner's own notebook records: not a grader's sandbox, not a test passing a namespace.
+        """
+        import os
+
+        if self.lesson is None or os.environ.get("JISR_GRADER"):
+            return
+        try:
+            from IPython import get_ipython
+
+            if get_ipython() is None:
+                return
+            from .offline.progress import record_passed
+
+            record_passed(self.lesson, self.qid)
+        except Exception:  # noqa: BLE001 - progress must never change a check's verdict
+            pass
 
     def assert_passes(self, cases: list[dict[str, Any]] | None = None, namespace: dict[str, Any] | None = None) -> Feedback:
         """Like :meth:`check`, but raise ``AssertionError`` unless correct (for graders).

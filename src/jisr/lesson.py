@@ -47,7 +47,8 @@ class Lesson:
             raise UnknownExercise(Message(N_("This lesson has no exercise {qid}. Its exercises are: {qids}. Check the name between the quotes."),
                                           {"qid": repr(qid), "qids": ", ".join(self._specs)}), self.tr)
         if qid not in self._exercises:
-            self._exercises[qid] = Exercise(qid, self._specs[qid], self.tr, self.watch, stub_raises=self._stub_raises(qid))
+            self._exercises[qid] = Exercise(qid, self._specs[qid], self.tr, self.watch, stub_raises=self._stub_raises(qid),
+                                            lesson=self.key)
         return self._exercises[qid]
 
     def _stub_raises(self, qid: str) -> int | None:
