@@ -52,7 +52,8 @@ import yaml
 from .i18n import LANG_MARKER, Message, N_, Translator
 from .languages import LANGUAGES, SOURCE_LANGUAGE
 from .paths import book_dir, build_dir, project_root
-from .render import lesson_translator, write_rendered
+from . import coursemap
+from .render import lesson_translator
 from .source import find_lessons, translate_markdown
 from .typography import typeset_html
 
@@ -101,16 +102,16 @@ def install_assets(progress: Progress = print) -> Path:
 
 
 def _toc(language: str, t: Translator) -> dict[str, Any]:
-    toc = yaml.safe_load((book_dir() / "_toc.yml").read_text(encoding="utf-8"))
+    toc = coursemap.complete_toc(yaml.safe_load((book_dir() / "_toc.yml").read_text(encoding="utf-8")))
     for part in toc.get("parts", []):
         part["caption"] = t(part["caption"])
     return toc
 
 
 def toc_units() -> list[str]:
-    """The captions of ``book/_toc.yml`` (translated with the book's pages)."""
+    """The captions of ``book/_toc.yml`` and the texts of the course map (translated with the book's pages)."""
     toc = yaml.safe_load((book_dir() / "_toc.yml").read_text(encoding="utf-8"))
-    return [part["caption"] for part in toc.get("parts", [])]
+    return [part["caption"] for part in toc.get("parts", [])] + coursemap.messages()
 
 
 def book_translator(language: str) -> Translator:
@@ -163,11 +164,12 @@ def prepare_sources(language: str, progress: Progress = print) -> Path:
     src.mkdir(parents=True, exist_ok=True)
     t = book_translator(language)
     for lesson in find_lessons():
-        write_rendered(lesson, language, "book", src)
-        write_rendered(lesson, language, "learner", build_dir() / "learner" / language)
+        coursemap.write_lesson(lesson, language, "book", src)  # the header gets the map's facts
+        coursemap.write_lesson(lesson, language, "learner", build_dir() / "learner" / language)
     for page in sorted((book_dir() / "pages").glob("*.md")):
-        text = translate_markdown(page.read_text(encoding="utf-8"), t)
+        text = coursemap.expand_page(translate_markdown(page.read_text(encoding="utf-8"), t), language)
         _write_if_changed(src / page.name, text)
+    coursemap.write_pages(src, language)  # a page per track, the glossary
     _write_if_changed(src / "datasets.md", datasets_page(language))
     _write_if_changed(src / "_toc.yml", yaml.safe_dump(_toc(language, t), allow_unicode=True, sort_keys=False))
     _write_if_changed(src / "_config.yml", yaml.safe_dump(_book_config(language), allow_unicode=True, sort_keys=False))
@@ -175,6 +177,9 @@ def prepare_sources(language: str, progress: Progress = print) -> Path:
     static.mkdir(exist_ok=True)
     for asset in (book_dir() / "static").iterdir():
         shutil.copy2(asset, static / asset.name)
+    from .offline.browser import write_progress_text  # progress.js's words in this language (helper K)
+
+    write_progress_text(static, language)
     (src / LANG_MARKER).write_text(language, encoding="utf-8")
     return src
 
@@ -580,6 +585,7 @@ _DOC_OPTIONS = re.compile(r'<script src="([^"]*_static/documentation_options\.js
 _BLOCKING_SCRIPT = re.compile(r'<script (?![^>]*\b(?:async|defer|type=)\b)([^>]*\bsrc="[^"]+"[^>]*)></script>')
 _SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script"[^>]*>')
 _STYLESHEET = re.compile(r'<link (?=[^>]*rel="stylesheet")[^>]*href="([^"?]+)(?:\?[^"]*)?"[^>]*/?>\s*')
+_SUMMARY_LABEL = re.compile(r'<summary aria-label="[^"]*">')
 _EMPTY_HEADER = re.compile(r"<th([^>]*)>(\s|&nbsp;|&#160;)*</th>")
 COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".json", ".svg", ".txt", ".ipynb", ".csv", ".xml", ".md", ".py")  # not .map: only developer tools read them
 
@@ -593,6 +599,10 @@ def lighten_page(text: str, page: str, root: Path) -> str:
     """
     text = _THEBE.sub("", text)
     text = _EMPTY_DEFAULT_MODE.sub("", text)
+    # an empty mode makes the theme log "Got invalid theme mode" on every page: "auto" is what it falls back to
+    text = text.replace('localStorage.getItem("mode") || ""', 'localStorage.getItem("mode") || "auto"', 1)
+    # a hidden cell's toggle is named by its visible words ("Show code cell source"), not a different label
+    text = _SUMMARY_LABEL.sub("<summary>", text)
     if page != "search.html":
         text = _SEARCH_SCRIPTS.sub("", text)
 

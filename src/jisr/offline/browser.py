@@ -1,0 +1,61 @@
+"""The words and the lesson list that ``book/static/progress.js`` needs, per language.
+
+The book writes :func:`progress_text_script` into each language's ``_static`` as
+``progress-text.js``: a few hundred bytes that set ``window.JISR_PROGRESS_TEXT``
+before ``progress.js`` runs (both are deferred; ``progress.js`` waits for the page
+to be parsed). The words come from the package catalogs like every other message,
+so translators see them in ``src/jisr/locales/*.po``.
+
+Progress itself never leaves the browser: ``progress.js`` keeps it in
+``localStorage`` under :data:`STORAGE_KEY` and sends nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..i18n import N_, Translator
+
+SCRIPT_NAME = "progress-text.js"
+STORAGE_KEY = "jisr-progress-v1"
+
+# the key progress.js reads -> the English message (translated when the page is built)
+MESSAGES = {
+    "title": N_("Your progress"),
+    "started": N_("In progress"),
+    "done": N_("Done"),
+    "notStarted": N_("Not started yet"),
+    "markDone": N_("Mark this lesson as done"),
+    "markNotDone": N_("Mark this lesson as not done"),
+    "forget": N_("Forget my progress on this device"),
+    "confirmForget": N_("Forget which lessons you opened and finished? This cannot be undone."),
+    "forgotten": N_("Your progress was forgotten."),
+    "private": N_("Kept in this browser only: nothing is sent anywhere."),
+    "summary": N_("Lessons done: {done} of {total}"),
+    "lessonState": N_("This lesson: {state}"),
+}
+
+
+def progress_text(translator: Translator, lessons: list[str]) -> dict[str, object]:
+    """The translated words and the lesson keys (``"<part>/<id>"``) a page's script needs."""
+    return {"storageKey": STORAGE_KEY, "lessons": lessons,
+            "text": {key: translator.gettext(message) for key, message in MESSAGES.items()}}
+
+
+def progress_text_script(language: str, lessons: list[str] | None = None) -> str:
+    """The content of ``progress-text.js`` for ``language``."""
+    from ..source import find_lessons
+
+    keys = lessons if lessons is not None else [lesson.key for lesson in find_lessons()]
+    data = json.dumps(progress_text(Translator.for_package(language), keys), ensure_ascii=False, separators=(",", ":"))
+    return f"window.JISR_PROGRESS_TEXT={data};\n"
+
+
+def write_progress_text(static: Path, language: str) -> Path:
+    """Write ``progress-text.js`` into a language's ``_static`` folder (only when it changed)."""
+    path = static / SCRIPT_NAME
+    text = progress_text_script(language)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
