@@ -271,6 +271,9 @@ def parser(t: Translator) -> argparse.ArgumentParser:
     from .lab import add_parser as add_lab_parser  # the learner's `jisr lab`
 
     add_lab_parser(sub, t)
+    from .hub.cli import add_parser as add_hub_parser  # the teacher's `jisr hub`: the course on a JupyterHub
+
+    add_hub_parser(sub, t)
     from .offline.kit import add_parser as add_kit_parser  # `jisr kit`: the offline download
 
     add_kit_parser(sub, t)
