@@ -273,7 +273,8 @@ def complete_toc(toc: dict[str, Any], course: CourseMap | None = None) -> dict[s
 
 STYLE = """<style>
 .jisr-map ol{list-style:none;padding:0;margin:.3rem 0 1rem}
-.jisr-map li{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:baseline;padding:.35rem .5rem;border-inline-start:3px solid var(--pst-color-primary,#0a7);margin:.25rem 0;background:var(--pst-color-surface,#f6f6f6)}
+.jisr-map ul.jisr-facts{padding-inline-start:1.1rem;font-size:.92em}
+.jisr-map li.jisr-lesson{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:baseline;padding:.35rem .5rem;border-inline-start:3px solid var(--pst-color-primary,#0a7);margin:.25rem 0;background:var(--pst-color-surface,#f6f6f6)}
 .jisr-map li.jisr-coming{border-inline-start-color:var(--pst-color-border,#ccc);color:var(--pst-color-text-muted,#555)}
 .jisr-map .jisr-code{font-weight:700;min-width:2.2em}
 .jisr-map .jisr-meta{font-size:.85em;color:var(--pst-color-text-muted,#555)}
@@ -342,7 +343,7 @@ def _track_facts(course: CourseMap, track: Track, t: Translator) -> str:
                              {"seconds": t.number(totals["seconds"], 0), "memory": totals["peak_mb"]}).format(t))
     lines.append(Message(N_("badge: at least {mark} % of the points of the track’s graded questions ({points} points in the lessons ready today)"),
                          {"mark": t.number(track.pass_mark, 0), "points": t.number(totals["points"], 0)}).format(t))
-    return "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
+    return '<ul class="jisr-facts">' + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
 
 
 def map_html(language: str, t: Translator, course: CourseMap | None = None, root: str = "") -> str:
@@ -416,13 +417,14 @@ def glossary_page(language: str, t: Translator) -> str:
            f'<p><label for="jisr-glossary-filter">{_e(label)}</label><br>'
            f'<input type="search" id="jisr-glossary-filter" autocomplete="off" dir="auto"></p>',
            '<dl class="jisr-glossary">']
-    names = {"en": "English", "fr": "Français", "ar": "العربية"}
+    # each form is named in the page's language and isolated in its own direction (<bdi>)
+    names = {"en": t(N_("English:")), "fr": t(N_("French:")), "ar": t(N_("Arabic:")), "darija": t(N_("Darija:"))}
     for term in glossary():
         anchor = term_anchor(term)
-        forms = [f'<span lang="{code}" dir="{LANGUAGES[code].direction}">{_e(term[code])}</span> ({names[code]})'
+        forms = [f'{_e(names[code])} <bdi lang="{code}">{_e(term[code])}</bdi>'
                  for code in LANGUAGES if code != language and term.get(code)]
         if term.get("darija"):
-            forms.append(f'<span lang="ary" dir="rtl">{_e(term["darija"])}</span> ({_e(t(N_("Darija")))})')
+            forms.append(f'{_e(names["darija"])} <bdi lang="ary">{_e(term["darija"])}</bdi>')
         out.append(f'<div class="jisr-term" id="{anchor}"><dt>{_e(term.get(language) or term["en"])}</dt>'
                    f'<dd><span class="jisr-forms">{" · ".join(forms)}</span><br>{_e(t(term.get("definition", "")))}</dd></div>')
     out += ["</dl>", f"<p id=\"jisr-glossary-none\" hidden>{_e(t(N_('No term matches.')))}</p>", GLOSSARY_SCRIPT, "```", ""]
@@ -457,7 +459,7 @@ def _term_pattern(form: str, language: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w’'-])(" + re.escape(words) + r")(?![\w-])", re.I)
 
 
-_SKIP = re.compile(r"`[^`]*`|\$[^$]*\$|\[[^\]]*\]\([^)]*\)|<[^>]+>|\*\*[^*]*\*\*")
+_SKIP = re.compile(r"<a\b[^>]*>.*?</a>|`[^`]*`|\$[^$]*\$|\[[^\]]*\]\([^)]*\)|<[^>]+>|\*\*[^*]*\*\*")
 
 
 def link_terms(notebook: nbformat.NotebookNode, language: str, root: str = "../") -> int:
@@ -465,7 +467,8 @@ def link_terms(notebook: nbformat.NotebookNode, language: str, root: str = "../"
 
     Only plain prose is touched: not headings, code, math, links, raw HTML or bold labels.
     """
-    patterns = [(term_anchor(term), p) for term in glossary() if term.get(language)
+    terms = sorted((term for term in glossary() if term.get(language)), key=lambda term: -len(term[language]))
+    patterns = [(term_anchor(term), p) for term in terms  # longest first: "training set" before "training"
                 for p in [_term_pattern(term[language], language)] if p]
     done: set[str] = set()
     count = 0

@@ -6,6 +6,12 @@ with nbgrader (``release/`` and ``gradebook.db``), so a teacher goes straight
 to releasing, collecting and ``jisr grade``. The configuration holds no
 absolute path: nbgrader's course root is the folder it is run from, so the
 course works wherever it is copied.
+
+Each lesson is one assignment holding the graded items of every track it counts
+for. A track is a set of assignments: ``tracks.yml`` beside the configuration
+lists, per track (from ``courses/tracks.yml`` and each lesson's ``exercises.yml``),
+its assignments, the grade cells that count for it, their points and the pass mark
+of its badge (``jisr.coursemap.course_tracks``).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from .i18n import LANG_MARKER
 from .paths import build_dir, project_root
@@ -38,6 +45,7 @@ def make_course(language: str, root: Path | None = None, *, generate: bool = Tru
     template = (project_root() / "autograder" / "nbgrader_config.py").read_text(encoding="utf-8")
     config = template + f'\nc.CourseDirectory.course_id = "jisr-{language}"\n'
     (root / "nbgrader_config.py").write_text(config, encoding="utf-8")
+    _write_tracks(root, graded_lessons())
     for lesson in graded_lessons():
         folder = root / "source" / lesson.meta["id"]
         folder.mkdir(parents=True, exist_ok=True)
@@ -47,6 +55,28 @@ def make_course(language: str, root: Path | None = None, *, generate: bool = Tru
         for lesson in graded_lessons():
             generate_assignment(root, lesson.meta["id"])
     return root
+
+
+TRACKS_HEADER = """\
+# The course's tracks as sets of this course's assignments (written by `jisr course`
+# from courses/tracks.yml and each lesson's exercises.yml; do not edit: run it again).
+# A learner earns a track's badge with at least pass_mark_percent of max_points, counting
+# only the grade cells listed for the track (nbgrader's gradebook: assignment, grade cell).
+"""
+
+
+def _write_tracks(root: Path, lessons: list[LessonSource]) -> Path:
+    from .coursemap import course_tracks
+
+    path = root / "tracks.yml"
+    text = TRACKS_HEADER + yaml.safe_dump(course_tracks(lessons), allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_tracks(course: Path) -> dict:
+    """The tracks of an nbgrader course written by :func:`make_course`."""
+    return yaml.safe_load((course / "tracks.yml").read_text(encoding="utf-8")) or {}
 
 
 class GenerateError(RuntimeError):
