@@ -125,14 +125,34 @@ class CourseMap:
         return [track for track in self.tracks.values() if any(self.lessons[c].key == key for c in track.codes)]
 
 
+def _sources_stamp() -> tuple[tuple[str, float], ...]:
+    """What the map is read from, with modification times: a change reads it again."""
+    paths = [tracks_file(), *sorted(courses_dir().glob("*/*/lesson.md")), *sorted(courses_dir().glob("*/*/exercises.yml"))]
+    return tuple((str(p), p.stat().st_mtime) for p in paths if p.is_file())
+
+
+@lru_cache(maxsize=4)
+def _cached_map(stamp: tuple[tuple[str, float], ...]) -> CourseMap:
+    del stamp  # the cache key
+    return _read_map(find_lessons())
+
+
 def load_map(lessons: list[LessonSource] | None = None) -> CourseMap:
-    """Read ``courses/tracks.yml`` and attach the lessons written so far; raise SourceError if malformed."""
+    """Read ``courses/tracks.yml`` and attach the lessons written so far; raise SourceError if malformed.
+
+    Without ``lessons``, the lessons under ``courses/`` (read once while nothing changes)."""
+    if lessons is None:
+        return _cached_map(_sources_stamp())
+    return _read_map(lessons)
+
+
+def _read_map(lessons: list[LessonSource]) -> CourseMap:
     path = tracks_file()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise SourceError(Message(N_("{path}: cannot be read ({error})"), {"path": str(path), "error": str(err)})) from err
-    written = {lesson.key: lesson for lesson in (find_lessons() if lessons is None else lessons)}
+    written = {lesson.key: lesson for lesson in lessons}
     entries: dict[str, MapLesson] = {}
     for code, spec in (data.get("lessons") or {}).items():
         if not isinstance(spec, dict) or "key" not in spec:
@@ -213,7 +233,7 @@ def map_translator(language: str) -> Translator:
     """Written lessons' titles come from their own catalogs; the rest from the book's and the package's."""
     from .paths import book_dir, package_locales_dir
 
-    catalogs = [lesson.catalog_path(language) for lesson in find_lessons()]
+    catalogs = [lesson.source.catalog_path(language) for lesson in load_map().lessons.values() if lesson.source]
     return Translator(language, [*catalogs, book_dir() / "locales" / f"{language}.po", package_locales_dir() / f"{language}.po"])
 
 
@@ -575,7 +595,7 @@ def write_lesson(lesson: LessonSource, language: str, target: str, folder: Path)
 
 def course_tracks(assignments: list[LessonSource]) -> dict[str, Any]:
     """Each track as a set of nbgrader assignments: the grade cells that count, their points, the pass mark."""
-    course = load_map(find_lessons())
+    course = load_map()
     ids = {lesson.key: lesson.meta["id"] for lesson in assignments}
     result: dict[str, Any] = {}
     for track in course.tracks.values():
