@@ -54,11 +54,13 @@ def kit(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return unpacked / KIT_FOLDER
 
 
-def test_the_kit_holds_the_book_notebooks_data_and_package(kit: Path) -> None:
+def test_the_kit_holds_the_book_notebooks_data_and_package(kit: Path, site: Path) -> None:
     for language in LANGUAGES:
         assert (kit / "book" / language / "intro.html").is_file()
+        built = sorted(p.relative_to(site).as_posix() for p in site.glob(f"{language}/*/*.html"))
+        assert f"{language}/{LESSON}.html" in built
+        assert built == sorted(p.relative_to(kit / "book").as_posix() for p in (kit / "book").glob(f"{language}/*/*.html"))
         for lesson in find_lessons():
-            assert (kit / "book" / language / f"{lesson.key}.html").is_file()
             notebook = nbformat.read(kit / "notebooks" / language / f"{lesson.key}.ipynb", as_version=4)
             assert notebook.metadata["jisr"]["lang"] == language
     assert (kit / "book" / "index.html").is_file()
@@ -82,6 +84,7 @@ def test_the_kit_holds_the_book_notebooks_data_and_package(kit: Path) -> None:
 
 
 def _requests(driver) -> list[str]:
+    """Every URL Chromium asked for (chrome:// pages are the browser's own, never on the network)."""
     urls = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
@@ -131,7 +134,7 @@ def _open_every_language(driver, base: str) -> list[str]:
 def test_the_book_opens_from_plain_files_with_nothing_leaving_the_machine(kit: Path, offline_browser) -> None:
     requests = _open_every_language(offline_browser, kit.as_uri())
     assert requests, "Chromium's request log is empty: the check would prove nothing"
-    away = [url for url in requests if urlparse(url).scheme not in ("file", "data", "blob")]
+    away = [url for url in requests if urlparse(url).scheme not in ("file", "data", "blob", "chrome")]
     assert away == [], f"requests that leave the files: {away}"
     broken = [url for url in requests if urlparse(url).scheme == "file" and not Path(urlparse(url).path).exists()]
     assert broken == [], f"files the pages ask for but the kit lacks: {broken}"
@@ -151,7 +154,7 @@ def test_the_book_opens_from_a_local_server_with_nothing_leaving_the_machine(kit
     finally:
         httpd.shutdown()
     assert requests
-    away = [url for url in requests if urlparse(url).scheme not in ("data", "blob") and not url.startswith(base + "/")]
+    away = [url for url in requests if urlparse(url).scheme not in ("data", "blob", "chrome") and not url.startswith(base + "/")]
     assert away == [], f"requests to another address than the local server: {away}"
 
 

@@ -107,6 +107,15 @@
     show();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // progress.js and progress-text.js are both deferred, in either order: whichever runs second starts,
+  // once the page is parsed.
+  var started = false;
+  function boot() {
+    if (started || !window.JISR_PROGRESS_TEXT) return;
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", boot); return; }
+    started = true;
+    start();
+  }
+  window.JISR_PROGRESS_START = boot;
+  boot();
 })();

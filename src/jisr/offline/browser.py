@@ -1,9 +1,9 @@
 """The words and the lesson list that ``book/static/progress.js`` needs, per language.
 
 The book writes :func:`progress_text_script` into each language's ``_static`` as
-``progress-text.js``: a few hundred bytes that set ``window.JISR_PROGRESS_TEXT``
-before ``progress.js`` runs (both are deferred; ``progress.js`` waits for the page
-to be parsed). The words come from the package catalogs like every other message,
+``progress-text.js``: a few hundred bytes that set ``window.JISR_PROGRESS_TEXT``.
+Both scripts are deferred and may run in either order: whichever runs second starts
+``progress.js``'s work (``window.JISR_PROGRESS_START``). The words come from the package catalogs like every other message,
 so translators see them in ``src/jisr/locales/*.po``.
 
 Progress itself never leaves the browser: ``progress.js`` keeps it in
@@ -49,7 +49,7 @@ def progress_text_script(language: str, lessons: list[str] | None = None) -> str
 
     keys = lessons if lessons is not None else [lesson.key for lesson in find_lessons()]
     data = json.dumps(progress_text(Translator.for_package(language), keys), ensure_ascii=False, separators=(",", ":"))
-    return f"window.JISR_PROGRESS_TEXT={data};\n"
+    return f"window.JISR_PROGRESS_TEXT={data};window.JISR_PROGRESS_START&&window.JISR_PROGRESS_START();\n"
 
 
 def write_progress_text(static: Path, language: str) -> Path:

@@ -10,7 +10,8 @@ The kit is assembled in named steps, in this order (each writes one folder of th
       python/             the learner's wheel, requirements.txt, and wheels/ if a wheelhouse was given
 
 A zip opens on Windows, macOS, Linux and phones without extra tools. Precompressed copies of
-the site (``.gz``, ``.br``) are left out: a file or ``python -m http.server`` never uses them.
+the site (``.gz``, ``.br``) are left out, as a file or ``python -m http.server`` never uses
+them, and so are the theme's source maps (``.map``), which only developer tools read.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ Progress = Callable[[str], None]
 KIT_FOLDER = "jisr-offline"
 START_PAGE = "START-HERE.html"
 START_SOURCE = "start-here.md"  # in book/pages: the same text is a page of the book
-PRECOMPRESSED = (".gz", ".br")
+LEFT_OUT = (".gz", ".br", ".map")  # precompressed copies (a file or http.server never uses them), developers' source maps
 # a page must load nothing from another site: src=, or a <link> that fetches (stylesheet, preload, icon…)
 _OFFSITE_LOAD = re.compile(r'''<(?:script|img|iframe|audio|video|source|embed)\b[^>]*\bsrc=["'](?:https?:)?//'''
                            r'''|<link\b(?=[^>]*\brel=["'](?:stylesheet|preload|modulepreload|icon|prefetch|manifest)["'])[^>]*\bhref=["'](?:https?:)?//'''
@@ -69,11 +70,11 @@ def offsite_loads(root: Path) -> list[str]:
 
 
 def copy_book(site: Path, kit: Path) -> Path:
-    """The built site, without its precompressed copies."""
+    """The built site, without its precompressed copies and source maps."""
     if not (site / "index.html").is_file():
         raise KitError(Message(N_("No built book in {path}: run `jisr build` (or `make book`) first."), {"path": str(site)}))
     target = kit / "book"
-    shutil.copytree(site, target, ignore=lambda folder, names: [n for n in names if n.endswith(PRECOMPRESSED) or n.startswith(".")])
+    shutil.copytree(site, target, ignore=lambda folder, names: [n for n in names if n.endswith(LEFT_OUT) or n.startswith(".")])
     return target
 
 
