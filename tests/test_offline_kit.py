@@ -214,3 +214,24 @@ def test_a_kit_notebook_runs_with_the_kits_jisr_and_no_network(kit: Path, tmp_pa
 
     assert Translator.for_package("fr").gettext("Correct") in feedback, feedback[:500]
     assert progress.passed(LESSON, folder) == ["q1"]
+
+
+def test_a_page_that_loads_from_another_site_is_found(tmp_path: Path) -> None:
+    (tmp_path / "ok.html").write_text('<a href="https://www.hcp.ma/">source</a><script src="_static/jisr.js"></script>')
+    (tmp_path / "cdn.html").write_text('<script defer src="https://unpkg.com/thebe@0.8.2/lib/index.js"></script>')
+    (tmp_path / "font.css").write_text("@font-face { src: url(//fonts.example.org/a.woff2) }")
+    (tmp_path / "style.html").write_text('<link href="https://cdn.example.org/x.css" rel="stylesheet">')
+    found = offsite_loads(tmp_path)
+    assert sorted(line.split(":")[0] for line in found) == ["cdn.html", "font.css", "style.html"]
+
+
+def test_jisr_kit_without_a_built_book_says_what_to_do_in_the_learners_language(tmp_path: Path) -> None:
+    from jisr.i18n import Translator
+
+    env = {**os.environ, "JISR_LANG": "ar"}
+    done = subprocess.run([str(Path(sys.executable).parent / "jisr"), "kit", "--site", str(tmp_path / "nothing"),
+                           "--output", str(tmp_path / "kit.zip")], capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    expected = Translator.for_package("ar").gettext("No built book in {path}: run `jisr build` (or `make book`) first.")
+    assert expected.format(path=tmp_path / "nothing") in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "kit.zip").exists()

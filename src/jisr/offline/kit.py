@@ -48,7 +48,7 @@ class KitError(Exception):
     """The kit could not be built; ``message`` says why and what to do."""
 
     def __init__(self, message: Message) -> None:
-        super().__init__(message.text)
+        super().__init__(message.format(Translator("en")))
         self.message = message
 
 
