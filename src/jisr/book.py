@@ -171,6 +171,9 @@ def prepare_sources(language: str, progress: Progress = print) -> Path:
         _write_if_changed(src / page.name, text)
     coursemap.write_pages(src, language)  # a page per track, the glossary
     _write_if_changed(src / "datasets.md", datasets_page(language))
+    from .hub.sizing import sizing_page  # how many learners a hub holds, from the measured footprint
+
+    _write_if_changed(src / "hub-sizing.md", sizing_page(language, t))
     _write_if_changed(src / "_toc.yml", yaml.safe_dump(_toc(language, t), allow_unicode=True, sort_keys=False))
     _write_if_changed(src / "_config.yml", yaml.safe_dump(_book_config(language), allow_unicode=True, sort_keys=False))
     static = src / "_static"
@@ -617,6 +620,8 @@ def lighten_page(text: str, page: str, root: Path) -> str:
     head = _SCRIPT_PRELOAD.sub("", head)  # deferred already: a preload only competes with the stylesheet
     # a data frame's corner cell is an empty header: screen readers announce a header with no name
     body = _EMPTY_HEADER.sub(lambda m: f"<td{m.group(1)}></td>", body)
+    # a data frame scrolls sideways on a phone (jisr.css): the keyboard must reach it to scroll it
+    body = body.replace('<table border="1" class="dataframe"', '<table border="1" class="dataframe" tabindex="0"')
     return head + found + body
 
 
