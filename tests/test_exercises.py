@@ -435,6 +435,24 @@ def test_time_limit_without_timer_signals_as_on_windows(monkeypatch) -> None:
     assert verdict(ACCURACY, "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n")[0] is Outcome.CORRECT
 
 
+def test_time_limit_without_timer_signals_in_a_process_that_ignores_ctrl_c() -> None:
+    """A process a shell started in the background ignores SIGINT: the timer thread's
+    interrupt must still stop an endless function (it hung the suite in such a process)."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import signal; del signal.setitimer\n"
+        "from jisr.exercises import run_case\n"
+        "def endless(t, p):\n    while True:\n        pass\n"
+        "print(run_case(endless, [[1], [1]], seconds=0.3).status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert done.stdout.strip() == "timeout", done.stderr[-2000:]
+
+
 # --------------------------------------------------------------------------- issue 8, fix phase
 
 

@@ -346,6 +346,11 @@ def time_limit(seconds: float | None) -> Iterator[list[bool]]:
     import _thread
 
     done = threading.Event()
+    # interrupt_main() does nothing while Python does not handle SIGINT (a process started in
+    # the background by a shell ignores it): handle it for the duration, as a kernel does
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int in (signal.SIG_IGN, signal.SIG_DFL, None):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def interrupt() -> None:
         while not done.wait(seconds if not fired else 0.5):
@@ -363,6 +368,8 @@ def time_limit(seconds: float | None) -> Iterator[list[bool]]:
     finally:
         done.set()
         timer.join()
+        if previous_int in (signal.SIG_IGN, signal.SIG_DFL):
+            signal.signal(signal.SIGINT, previous_int)
 
 
 _OURS = {__file__, contextlib.__file__}
