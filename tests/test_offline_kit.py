@@ -240,3 +240,22 @@ def test_jisr_kit_without_a_built_book_says_what_to_do_in_the_learners_language(
     expected = Translator.for_package("ar").gettext("No built book in {path}: run `jisr build` (or `make book`) first.")
     assert expected.format(path=tmp_path / "nothing") in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "kit.zip").exists()
+
+
+def test_a_teachers_wheelhouse_ships_in_the_kit(tmp_path: Path) -> None:
+    """--wheelhouse: the wheels a teacher downloaded for the learners' system go to python/wheels."""
+    from jisr.offline.kit import KitError, copy_python
+
+    wheel = tmp_path / "jisr-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("jisr-0.1.0.dist-info/METADATA", "Name: jisr\nRequires-Dist: numpy==2.4.6\n"
+                   "Requires-Dist: torch==2.13.0; extra == \"designer\"\n")
+    house = tmp_path / "house"
+    house.mkdir()
+    with pytest.raises(KitError, match="No wheel"):
+        copy_python(tmp_path / "kit-empty", wheel, house)
+    (house / "numpy-2.4.6-cp311-cp311-win_amd64.whl").write_bytes(b"wheel")
+    target = copy_python(tmp_path / "kit", wheel, house)
+    assert sorted(p.name for p in (target / "wheels").iterdir()) == ["numpy-2.4.6-cp311-cp311-win_amd64.whl"]
+    lines = [line for line in (target / "requirements.txt").read_text().splitlines() if not line.startswith("#")]
+    assert lines == ["numpy==2.4.6"]  # the learner's install only: no extra
