@@ -10,6 +10,7 @@ import grp
 import json
 import os
 import pwd
+import signal
 import subprocess
 from pathlib import Path
 
@@ -192,6 +193,10 @@ def configure(c, settings_file: str | Path) -> None:
     settings = load(settings_file)
     folder = Path(settings["folder"])
     everyone = people(settings)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        # started in the background by a shell: the services and servers would inherit an ignored
+        # SIGINT, and the hub's shutdown (which interrupts them first) would wait for them forever
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     teachers = sorted(name for name, p in everyone.items() if p.teaches)
     learners = sorted(name for name, p in everyone.items() if not p.teaches)
 

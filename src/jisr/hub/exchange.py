@@ -84,25 +84,31 @@ def collect(settings_file: Path, course: str, assignment: str) -> dict[str, dict
         if not stamp_file.is_file():
             continue
         claimed = stamp_file.read_text(encoding="utf-8", errors="replace").strip()
-        previous = arrivals.get(person.username, {}).get(assignment, {})
-        if previous.get("arrived") == claimed:  # already stamped by an earlier collect
-            found[person.username] = previous
-            continue
         channel = f"{course}-{person.language}"
-        # nbgrader names the inbound folder <student>+<assignment>+<the learner's time>[+<random>]
-        entries = [e for (c, name), e in ledger.items()
-                   if c == channel and name.split("+")[:3] == [person.username, assignment, claimed]]
-        if not entries:
+        entry = collected_entry(ledger, channel, person.username, assignment)
+        if entry is None:
             record = {"claimed": claimed, "arrived": None, "channel": channel}  # the stamp service was not running
         else:
-            arrived = min(e["arrived"] for e in entries)
-            stamp_file.write_text(arrived, encoding="utf-8")
-            record = {"claimed": claimed, "arrived": arrived, "channel": channel}
+            if claimed != entry["arrived"]:
+                stamp_file.write_text(entry["arrived"], encoding="utf-8")
+            # the learner's own time, as in the inbound folder's name, is kept for the teacher
+            record = {"claimed": entry["submission"].split("+")[2], "arrived": entry["arrived"], "channel": channel}
         arrivals.setdefault(person.username, {})[assignment] = record
         found[person.username] = record
     arrivals_path.write_text(json.dumps(arrivals, indent=1), encoding="utf-8")
     share_with_teachers(root)
     return found
+
+
+def collected_entry(ledger: dict, channel: str, student: str, assignment: str) -> dict | None:
+    """The ledger line of the submission ``nbgrader collect`` took: the latest by the time in its folder name."""
+    from nbgrader.utils import parse_utc
+
+    entries = [e for (c, name), e in ledger.items()
+               if c == channel and name.split("+")[:2] == [student, assignment]]
+    if not entries:
+        return None
+    return max(entries, key=lambda e: parse_utc(e["submission"].split("+")[2]))
 
 
 def grade(settings_file: Path, course: str, assignment: str, *, workers: int = 2, progress=None):

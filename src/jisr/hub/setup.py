@@ -54,11 +54,12 @@ def unreachable_for_learners(path: Path) -> Path | None:
     Each learner's server runs as the learner, with this Python: a Python
     installed under ``/root`` (pyenv's default for root) cannot be run by them.
     """
-    path = Path(path).absolute()
+    path = Path(path).resolve()  # a venv's python is a link: the interpreter it points to must be reachable
     for folder in [*reversed(path.parents)]:
         if not os.stat(folder).st_mode & 0o001:
             return folder
-    return None if os.stat(path).st_mode & 0o005 == 0o005 else path
+    wanted = 0o001 if path.is_dir() else 0o005  # a folder to enter; a program to read and run
+    return None if os.stat(path).st_mode & wanted == wanted else path
 
 
 def install_proxy(folder: Path) -> Path:
