@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import chromium_options
 from jisr.languages import LANGUAGES
@@ -125,6 +126,8 @@ def _open_every_language(driver, base: str) -> list[str]:
         # the page's own stylesheet applied (a missing file would leave the browser's default serif body)
         primary = "return getComputedStyle(document.documentElement).getPropertyValue('--pst-color-primary')"
         assert driver.execute_script(primary).strip(), f"{language}: the theme's stylesheet did not load"
+        # progress.js ran (its storage works here): the lesson's progress box is on the page
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements("css selector", "aside.jisr-progress-lesson"))
         pages.append(language)
     assert pages == list(LANGUAGES)
     return _requests(driver)
@@ -134,8 +137,6 @@ def test_the_book_opens_from_plain_files_with_nothing_leaving_the_machine(kit: P
     requests = _open_every_language(offline_browser, kit.as_uri())
     assert requests, "Chromium's request log is empty: the check would prove nothing"
     # the book's search answers from plain files too
-    from selenium.webdriver.support.ui import WebDriverWait
-
     offline_browser.get((kit / "book" / "ar" / "search.html").as_uri() + "?q=" + "نموذج")
     WebDriverWait(offline_browser, 60).until(lambda d: d.find_elements("css selector", "#search-results li a"))
     requests += _requests(offline_browser)
