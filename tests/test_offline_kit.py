@@ -82,6 +82,8 @@ def test_the_kit_holds_the_book_notebooks_data_and_package(kit: Path, site: Path
         assert f'<section id="{language}" lang="{language}" dir="{info.direction}">' in start
     assert start.count(wheel.name) >= 6 and "http.server" in start
     assert "<script" not in start and "http://127.0.0.1:8000/" in start
+    for language in LANGUAGES:
+        assert f'<a href="book/{language}/intro.html">' in start and (kit / "book" / language / "intro.html").is_file()
 
 
 def _requests(driver) -> list[str]:

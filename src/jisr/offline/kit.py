@@ -166,7 +166,10 @@ def start_page(wheel_name: str, languages: list[str]) -> str:
         text = translate_markdown(body, book_translator(language)).replace("jisr-0.1.0-py3-none-any.whl", wheel_name)
         text = re.sub(r"\(\{doc\}`[^`]*`\)|\{doc\}`([^`<]*)(?:<[^>]*>)?`", lambda m: m.group(1) or "", text)  # book-only cross-references
         menu.append(f'<a href="#{language}" lang="{language}" dir="{info.direction}">{html.escape(info.native_name)}</a>')
-        sections.append(f'<section id="{language}" lang="{language}" dir="{info.direction}">\n{render.render(text)}</section>')
+        opening = Message(N_("Open the book")).format(Translator.for_package(language))
+        sections.append(f'<section id="{language}" lang="{language}" dir="{info.direction}">\n'
+                        f'<p class="open"><a href="book/{language}/intro.html">{html.escape(opening)}</a></p>\n'
+                        f'{render.render(text)}</section>')
     return ("<!DOCTYPE html>\n<html lang=\"ar\" dir=\"rtl\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>Jisr · جسر</title>\n<style>\n"
@@ -177,6 +180,7 @@ def start_page(wheel_name: str, languages: list[str]) -> str:
             "a{color:#0a5c63}code,pre{direction:ltr;unicode-bidi:isolate;background:#f2f4f4;border-radius:3px}\n"
             "pre{padding:.5rem;overflow-x:auto;text-align:left}table{border-collapse:collapse}"
             "td,th{border:1px solid #999;padding:.25rem .5rem;text-align:start}\n"
+            ".open a{display:inline-block;padding:.4rem .8rem;border:2px solid #0a5c63;border-radius:.3rem;font-weight:600}\n"
             "</style>\n</head>\n<body>\n<main>\n<nav aria-label=\"Languages · اللغات · Langues\">" + " ".join(menu) + "</nav>\n"
             + "\n".join(sections) + "\n</main>\n</body>\n</html>\n")
 
