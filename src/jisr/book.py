@@ -163,8 +163,11 @@ def prepare_sources(language: str, progress: Progress = print) -> Path:
     src = build_dir() / "src" / language
     src.mkdir(parents=True, exist_ok=True)
     t = book_translator(language)
+    from .hub.links import add_hub_link  # "open on the hub" (nbgitpuller) when _config.yml names a hub
+
     for lesson in find_lessons():
-        coursemap.write_lesson(lesson, language, "book", src)  # the header gets the map's facts
+        page = coursemap.write_lesson(lesson, language, "book", src)  # the header gets the map's facts
+        add_hub_link(page, f"{lesson.meta['part']}/{lesson.meta['id']}", language, _book_config(language), t)
         coursemap.write_lesson(lesson, language, "learner", build_dir() / "learner" / language)
     for page in sorted((book_dir() / "pages").glob("*.md")):
         text = coursemap.expand_page(translate_markdown(page.read_text(encoding="utf-8"), t), language)
