@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -152,19 +153,27 @@ def login(driver, hub, user: str) -> None:
     WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item"))
 
 
+def _click_text(driver, selector: str, text: str) -> bool:
+    """A real click (Lumino menus open on pointer events) on the element whose text is ``text``."""
+    try:
+        for element in driver.find_elements(By.CSS_SELECTOR, selector):
+            if element.text.strip() == text:
+                element.click()
+                return True
+    except (StaleElementReferenceException, ElementNotInteractableException):
+        pass  # JupyterLab redrew it meanwhile: try again
+    return False
+
+
 def menu_items(driver, menu: str) -> list[str]:
     """Open a menu of JupyterLab's menu bar by its label; return its items' labels (and leave it open)."""
-    WebDriverWait(driver, WAIT).until(lambda d: driver.execute_script(
-        "const m = [...document.querySelectorAll('.lm-MenuBar-item')].find(e => e.textContent.trim() === arguments[0]);"
-        "if (!m) return false; m.dispatchEvent(new MouseEvent('mousedown', {bubbles: true, button: 0})); return true;", menu))
-    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".lm-Menu-item"))
+    WebDriverWait(driver, WAIT).until(lambda d: _click_text(d, ".lm-MenuBar-item", menu)
+                                      and d.find_elements(By.CSS_SELECTOR, ".lm-Menu-item"))
     return driver.execute_script("return [...document.querySelectorAll('.lm-Menu-itemLabel')].map(e => e.textContent.trim())")
 
 
 def click_menu_item(driver, label: str) -> None:
-    driver.execute_script("[...document.querySelectorAll('.lm-Menu-item')]"
-                          ".find(e => e.textContent.trim() === arguments[0])"
-                          ".dispatchEvent(new MouseEvent('mouseup', {bubbles: true, button: 0}));", label)
+    WebDriverWait(driver, WAIT).until(lambda d: _click_text(d, ".lm-Menu-item", label))
 
 
 def buttons(driver) -> list[str]:
@@ -245,6 +254,7 @@ def test_a_mixed_language_class_on_the_hub(hub, browser_factory) -> None:
     teacher = browser_factory()
     login(teacher, hub, TEACHER)
     assert "Formgrader" in menu_items(teacher, "Nbgrader")
+    assert TEACHER in grp.getgrnam(setup.TEACHERS_GROUP).gr_mem  # the class's course folder is the teachers'
     teacher.quit()
 
     amina, loic = browser_factory(), browser_factory()

@@ -95,6 +95,11 @@ class JisrSpawner(LocalProcessSpawner):
         settings = self._settings()
         person = self._person(settings)
         home = ensure_account(person, Path(settings["folder"]) / "home")
+        if person.teaches:  # the class's course folder (gradebook, submissions) is the teachers' group's
+            from .setup import TEACHERS_GROUP, _group
+
+            _group(TEACHERS_GROUP)
+            subprocess.run(["usermod", "-a", "-G", TEACHERS_GROUP, person.username], check=True, capture_output=True)
         write_user_files(settings, person, home)
         self.notebook_dir = str(home)
         memory, cpus = int(self.mem_limit or 0), float(self.cpu_limit or 0)

@@ -102,12 +102,6 @@ def share_with_teachers(course: Path) -> None:
             os.chmod(path, mode | (0o2070 if name in dirs else 0o060))
 
 
-def add_teachers_to_group(people: list[Person]) -> None:
-    for person in people:
-        if person.teaches:
-            subprocess.run(["usermod", "-a", "-G", TEACHERS_GROUP, person.username], check=False, capture_output=True)
-
-
 def course_languages(people: list[Person], course: str) -> tuple[str, list[str]]:
     """The class's main language (its first teacher's) and every language its people work in."""
     members = [p for p in people if p.course == course]
