@@ -67,13 +67,14 @@ def main(folder: str, user: str, lesson_key: str = "fundamentals/what-is-ai") ->
 
     def as_learner() -> None:  # the kernel process: in the learner's group, as the learner
         group.add(os.getpid())
-        for connection in work.glob("kernel-*.json"):
-            os.chown(connection, entry.pw_uid, entry.pw_gid)
+        os.chown(work / "kernel.json", entry.pw_uid, entry.pw_gid)
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
 
     env = {"HOME": entry.pw_dir, "USER": user, "JISR_LANG": person.language, "PATH": os.environ["PATH"], "MPLBACKEND": "Agg"}
     client = NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(work)}})
+    client.km = client.create_kernel_manager()
+    client.km.connection_file = str(work / "kernel.json")
     peak = {"pss_mb": 0.0, "rss_mb": 0.0}
     running = threading.Event()
 

@@ -311,3 +311,64 @@ def test_a_mixed_language_class_on_the_hub(hub, browser_factory) -> None:
     lang, direction, text = fetch_feedback_page(loic, hub, FRENCH)
     assert (lang, direction) == ("fr", "ltr")
     print(f"\nhub ready in {hub['ready_seconds']:.0f} s; class flow in {time.monotonic() - started:.0f} s")
+
+
+# --------------------------------------------------------------------------- the parts, without a hub
+
+
+def test_class_list_rows_are_checked_in_the_teachers_words() -> None:
+    people = classlist.parse("\ufeffUsername,Role,Language\nsara,Enseignante,fr\namina,تلميذة,ar\nloic,élève,FR\n")
+    assert [(p.username, p.role, p.language) for p in people] == [
+        ("sara", "teacher", "fr"), ("amina", "student", "ar"), ("loic", "student", "fr")]
+    bad = {"username,role,language\nRoot Admin,teacher,fr\n": "row {row}: the username",
+           "username,role,language\nsara,teacher,fr\nsara,student,ar\n": "already on an earlier row",
+           "username,role,language\nsara,director,fr\n": "the role {value} is unknown",
+           "username,role,language\nsara,teacher,es\n": "the language {value} is unknown",
+           "username,role,language\namina,student,ar\n": "no teacher"}
+    for text, words in bad.items():
+        with pytest.raises(classlist.ClassListError) as caught:
+            classlist.parse(text)
+        assert words in caught.value.message.msgid
+
+
+def test_the_stamp_service_notes_each_submission_once(tmp_path) -> None:
+    from jisr.hub.stamp import stamp_new
+
+    inbound = tmp_path / "exchange" / "class-ar" / "inbound"
+    inbound.mkdir(parents=True)
+    ledger, seen = tmp_path / "arrivals.jsonl", {}
+    (inbound / "amina+what-is-ai+2026-12-01 10:00:00.000000 UTC+abc").mkdir()
+    assert stamp_new(tmp_path / "exchange", ledger, seen) == 1
+    assert stamp_new(tmp_path / "exchange", ledger, seen) == 0  # already noted: its time never moves
+    (inbound / "amina+what-is-ai+2026-12-01 11:00:00.000000 UTC+def").mkdir()
+    assert stamp_new(tmp_path / "exchange", ledger, seen) == 1
+    with open(ledger, "a") as handle:
+        handle.write('{"course": "class-ar", "subm')  # a line cut by a crash is skipped
+    again = read_ledger(ledger)
+    assert len(again) == 2 and all(datetime.strptime(e["arrived"], STAMP_FORMAT) for e in again.values())
+    # collect takes the latest submission by the time in its name, as nbgrader's collect does
+    assert exchange.collected_entry(again, "class-ar", "amina", "what-is-ai")["submission"].endswith("+def")
+    assert exchange.collected_entry(again, "class-fr", "amina", "what-is-ai") is None
+
+
+def test_hub_link_on_a_lesson_page_only_when_an_institute_sets_one(tmp_path) -> None:
+    from jisr.hub.links import add_hub_link
+    from jisr.i18n import Translator
+
+    page = tmp_path / "what-is-ai.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")]), page)
+    t = Translator.for_package("fr")
+    assert not add_hub_link(page, "fundamentals/what-is-ai", "fr", {"jisr_hub": {"url": "", "repository": ""}}, t)
+    config = {"jisr_hub": {"url": "https://hub.example.ma", "repository": "https://git.example.ma/x/lessons.git"}}
+    assert add_hub_link(page, "fundamentals/what-is-ai", "fr", config, t)
+    assert not add_hub_link(page, "fundamentals/what-is-ai", "fr", config, t)  # once
+    cell = nbformat.read(page, 4).cells[1].source
+    assert cell.startswith("[Ouvrir cette leçon sur le hub de votre établissement](https://hub.example.ma/hub/user-redirect/git-pull?")
+    assert "urlpath=lab%2Ftree%2Flessons%2Ffr%2Ffundamentals%2Fwhat-is-ai.ipynb" in cell
+
+
+def test_hub_commands_say_what_to_do_without_a_hub(tmp_path) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "jisr"), "hub", "grade", "what-is-ai", "--folder", str(tmp_path)],
+                          capture_output=True, text=True, env={**os.environ, "JISR_LANG": "fr"})
+    assert done.returncode == 1
+    assert f"Pas encore de hub dans {tmp_path}" in done.stderr and "jisr hub up class.csv" in done.stderr
