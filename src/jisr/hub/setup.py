@@ -71,6 +71,10 @@ def install_proxy(folder: Path) -> Path:
     program = target / "node_modules" / "configurable-http-proxy" / "bin" / "configurable-http-proxy"
     if program.is_file():
         return program
+    installed = HERE / "node_modules"  # `npm ci` run beside package.json at set-up (make setup): no download now
+    if (installed / "configurable-http-proxy" / "bin" / "configurable-http-proxy").is_file():
+        shutil.copytree(installed, target / "node_modules", symlinks=True)
+        return program
     node = Path(node_executable())
     npm_cli = node.parent.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
     command = [str(node), str(npm_cli)] if npm_cli.is_file() else [shutil.which("npm") or "npm"]
