@@ -543,6 +543,9 @@ def postprocess_html(root: Path, language: str) -> None:
         text = dedupe_head(text)
         text = hanging_code_lines(text)
         text = lighten_page(text, page, root)
+        if lang.direction == "rtl":  # the Arabic font is needed for the first paint: fetch it with the stylesheet, not after it
+            font = "../" * page.count("/") + "../assets/fonts/noto-naskh-arabic-400.woff2"
+            text = text.replace("</title>", f'</title>\n<link rel="preload" href="{font}" as="font" type="font/woff2" crossorigin>', 1)
         text = _HTML_TAG.sub(lambda m: f'<html{m.group(1)} dir="{lang.direction}">' if "dir=" not in m.group(1) else m.group(0), text, count=1)
         for original, mirrored in rtl_css.items():
             text = text.replace(f"/{original}?", f"/{mirrored}?").replace(f"/{original}\"", f"/{mirrored}\"")
