@@ -315,12 +315,15 @@ def _e(text: str) -> str:
 
 
 def _duration(minutes: int, t: Translator) -> str:
-    if minutes < 60:
-        return Message(N_("{n} min"), {"n": minutes}).format(t)
+    """``45 minutes``, ``2 hours``, ``7 hours 45 minutes``, with each language's plural forms."""
     hours, rest = divmod(minutes, 60)
+    said_minutes = Message(N_("{n} minute"), {"n": rest}, plural=N_("{n} minutes"), n=rest).format(t)
+    if not hours:
+        return said_minutes
+    said_hours = Message(N_("{n} hour"), {"n": hours}, plural=N_("{n} hours"), n=hours).format(t)
     if not rest:
-        return Message(N_("{n} h"), {"n": hours}).format(t)
-    return Message(N_("{h} h {m} min"), {"h": hours, "m": f"{rest:02d}"}).format(t)
+        return said_hours
+    return Message(N_("{hours} {minutes}"), {"hours": said_hours, "minutes": said_minutes}).format(t)
 
 
 def _lesson_item(lesson: MapLesson, t: Translator, language: str, root: str) -> str:
