@@ -339,8 +339,8 @@ def _lesson_item(lesson: MapLesson, t: Translator, language: str, root: str) -> 
         title = f"<span>{_e(t(lesson.title))}</span>"
         meta.append(f'<span class="jisr-badge">{_e(t(N_("coming")))}</span>')
         css = "jisr-lesson jisr-coming"
-    return (f'<li class="{css}" data-jisr-lesson="{_e(lesson.key)}"><span class="jisr-code">{_e(lesson.code)}</span>'
-            f'{title}<span class="jisr-meta">{" · ".join(meta)}</span></li>')
+    return (f'<li class="{css}" data-jisr-lesson="{_e(lesson.key)}"><span class="jisr-code">{_e(lesson.code)}</span>\n'
+            f'{title}\n<span class="jisr-meta">{" · ".join(meta)}</span></li>')
 
 
 def _track_totals(course: CourseMap, track: str) -> dict[str, Any]:
@@ -366,7 +366,7 @@ def _track_facts(course: CourseMap, track: Track, t: Translator) -> str:
                              {"seconds": t.number(totals["seconds"], 0), "memory": totals["peak_mb"]}).format(t))
     lines.append(Message(N_("badge: at least {mark} % of the points of the track’s graded questions ({points} points in the lessons ready today)"),
                          {"mark": t.number(track.pass_mark, 0), "points": t.number(totals["points"], 0)}).format(t))
-    return '<ul class="jisr-facts">' + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
+    return '<ul class="jisr-facts">' + "\n".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
 
 
 def map_html(language: str, t: Translator, course: CourseMap | None = None, root: str = "") -> str:
@@ -448,8 +448,9 @@ def glossary_page(language: str, t: Translator) -> str:
                  for code in LANGUAGES if code != language and term.get(code)]
         if term.get("darija"):
             forms.append(f'{_e(names["darija"])} <bdi lang="ary">{_e(term["darija"])}</bdi>')
-        out.append(f'<div class="jisr-term" id="{anchor}"><dt>{_e(term.get(language) or term["en"])}</dt>'
-                   f'<dd><span class="jisr-forms">{" · ".join(forms)}</span><br>{_e(t(term.get("definition", "")))}</dd></div>')
+        # line breaks between the parts: Sphinx's search index reads this HTML without its tags
+        out.append(f'<div class="jisr-term" id="{anchor}">\n<dt>{_e(term.get(language) or term["en"])}</dt>\n'
+                   f'<dd><span class="jisr-forms">{" · ".join(forms)}</span>\n<br>{_e(t(term.get("definition", "")))}</dd>\n</div>')
     out += ["</dl>", f"<p id=\"jisr-glossary-none\" hidden>{_e(t(N_('No term matches.')))}</p>", GLOSSARY_SCRIPT, "```", ""]
     return "\n".join(out)
 
