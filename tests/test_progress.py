@@ -2,7 +2,8 @@
 
 - In the book (real Chromium, each language, Arabic right to left): opening a lesson marks it in
   progress, a button marks it done, the course map shows it in words and a sign (not colour
-  alone), a button forgets it; the progress lives in the browser's localStorage and no request
+  alone), the self-checks passed in the notebooks show once the learner chooses the notebook
+  folder's jisr-progress.json (read in the page), a button forgets it; the progress lives in the browser's localStorage and no request
   leaves the local server; axe-core finds nothing wrong in what progress.js adds.
 - In a notebook: a passed self-check is noted in jisr-progress.json in the notebook's folder,
   and a folder that cannot be written never changes the check's verdict.
@@ -62,7 +63,7 @@ def _axe(driver, selectors: list[str]) -> list[dict]:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_progress_is_marked_on_the_lesson_and_shown_on_the_map(language: str, server: str, browser_factory) -> None:
+def test_progress_is_marked_on_the_lesson_and_shown_on_the_map(language: str, server: str, browser_factory, tmp_path: Path) -> None:
     words = _words(language)
     if language != "en":
         assert words["done"] != "Done" and words["markDone"] != "Mark this lesson as done", "not translated"
@@ -103,6 +104,26 @@ def test_progress_is_marked_on_the_lesson_and_shown_on_the_map(language: str, se
     assert _text(summary) == words["summary"].format(done=1, total=len(written))
     assert _axe(driver, [".jisr-progress-map", ".jisr-progress-mark"]) == []
 
+    # the self-checks passed in the notebooks: the learner chooses the notebook folder's file, read in the page
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    assert progress.record_passed(LESSON, "q1", notebooks) and progress.record_passed(LESSON, "q3", notebooks)
+    progress.record_passed(LESSON, "q99", notebooks)  # not an exercise of the lesson: not counted
+    driver.find_element(By.CSS_SELECTOR, ".jisr-progress-map input[type=file]").send_keys(str(notebooks / progress.PROGRESS_FILE))
+    total = len(next(lesson for lesson in find_lessons() if lesson.key == LESSON).exercises)
+    expected = words["checks"].format(passed=2, total=total)
+    wait.until(lambda d: expected in _text(entry.find_element(By.CSS_SELECTOR, ".jisr-progress-mark")))
+    (tmp_path / "other.json").write_text('{"not": "progress"}')
+    driver.find_element(By.CSS_SELECTOR, ".jisr-progress-map input[type=file]").send_keys(str(tmp_path / "other.json"))
+    wait.until(lambda d: _text(summary) == words["importBad"])
+    assert expected in _text(entry.find_element(By.CSS_SELECTOR, ".jisr-progress-mark"))
+    driver.get(f"{server}/{language}/{LESSON}.html")
+    checked = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "aside.jisr-progress-lesson .jisr-progress-checks")))
+    assert _text(checked) == expected
+    assert _axe(driver, ["aside.jisr-progress-lesson"]) == []
+    driver.get(f"{server}/{language}/intro.html")
+    summary = driver.find_element(By.CSS_SELECTOR, ".jisr-progress-summary")
+
     # forget: the learner confirms, the marks and the storage are gone
     driver.find_element(By.CSS_SELECTOR, ".jisr-progress-map button.jisr-progress-forget").click()
     alert = wait.until(EC.alert_is_present())
@@ -111,6 +132,7 @@ def test_progress_is_marked_on_the_lesson_and_shown_on_the_map(language: str, se
     wait.until(lambda d: _text(summary) == words["forgotten"])
     assert not driver.find_elements(By.CSS_SELECTOR, ".jisr-progress-mark")
     assert driver.execute_script(f"return localStorage.getItem('{STORAGE_KEY}')") is None
+    assert driver.execute_script(f"return localStorage.getItem('{STORAGE_KEY}-checks')") is None
 
     # nothing was sent: every request went to the local server that serves the book
     requests = _requests(driver)

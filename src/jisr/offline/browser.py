@@ -7,7 +7,9 @@ Both scripts are deferred and may run in either order: whichever runs second sta
 so translators see them in ``src/jisr/locales/*.po``.
 
 Progress itself never leaves the browser: ``progress.js`` keeps it in
-``localStorage`` under :data:`STORAGE_KEY` and sends nothing anywhere.
+``localStorage`` under :data:`STORAGE_KEY` and sends nothing anywhere. The self-checks
+passed in the notebooks (``jisr-progress.json``, :mod:`jisr.offline.progress`) reach the
+book only when the learner chooses that file on a page; it is read there, in the browser.
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ MESSAGES = {
     "private": N_("Kept in this browser only: nothing is sent anywhere."),
     "summary": N_("Lessons done: {done} of {total}"),
     "lessonState": N_("This lesson: {state}"),
+    "checks": N_("Self-checks passed: {passed} of {total}"),
+    "importChecks": N_("Show the self-checks passed in your notebooks: choose the file jisr-progress.json of your notebook folder. It is read here and sent nowhere."),
+    "importBad": N_("This is not a jisr-progress.json file of the course: nothing was changed."),
 }
 
 
-def progress_text(translator: Translator, lessons: list[str]) -> dict[str, object]:
-    """The translated words and the lesson keys (``"<part>/<id>"``) a page's script needs."""
-    return {"storageKey": STORAGE_KEY, "lessons": lessons,
+def progress_text(translator: Translator, lessons: list[str], checks: dict[str, list[str]] | None = None) -> dict[str, object]:
+    """The translated words, the lesson keys (``"<part>/<id>"``) and each lesson's self-checks a page's script needs."""
+    return {"storageKey": STORAGE_KEY, "lessons": lessons, "checks": checks or {},
             "text": {key: translator.gettext(message) for key, message in MESSAGES.items()}}
 
 
@@ -47,8 +52,10 @@ def progress_text_script(language: str, lessons: list[str] | None = None) -> str
     """The content of ``progress-text.js`` for ``language``."""
     from ..source import find_lessons
 
-    keys = lessons if lessons is not None else [lesson.key for lesson in find_lessons()]
-    data = json.dumps(progress_text(Translator.for_package(language), keys), ensure_ascii=False, separators=(",", ":"))
+    found = find_lessons()
+    keys = lessons if lessons is not None else [lesson.key for lesson in found]
+    checks = {lesson.key: list(lesson.exercises) for lesson in found if lesson.key in keys}
+    data = json.dumps(progress_text(Translator.for_package(language), keys, checks), ensure_ascii=False, separators=(",", ":"))
     return f"window.JISR_PROGRESS_TEXT={data};window.JISR_PROGRESS_START&&window.JISR_PROGRESS_START();\n"
 
 
