@@ -474,7 +474,7 @@ GLOSSARY_SCRIPT = """<script>
 
 def _term_pattern(form: str, language: str) -> re.Pattern[str] | None:
     words = re.sub(r"\s*\(.*?\)", "", form).split("/")[0].strip()
-    if len(words) < 3 or words in ("notebook",) and language == "fr":
+    if len(words) < 3:  # "k", "IA": too short to find safely in prose
         return None
     if language == "ar":
         # a form of the word with the article or a one-letter prefix (و، ب، ل، ف، ك)
