@@ -68,6 +68,11 @@ class ClassAuthenticator(NativeAuthenticator):
         self._first_login(self.normalize_username(data.get("username", "")))
         return await super().authenticate(handler, data)
 
+    def get_handlers(self, app):
+        # nativeauthenticator 1.3.0's own login page fails on JupyterHub 6 (it still uses the removed statsd):
+        # JupyterHub's login page calls authenticate() above; sign-up is off; password changes stay native
+        return [(path, handler) for path, handler in super().get_handlers(app) if path not in ("/login", "/signup")]
+
 
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
