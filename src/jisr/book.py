@@ -65,7 +65,6 @@ SITE_ASSETS: dict[str, str] = {
 }
 FONT_FILES = {
     "noto-naskh-arabic-400.woff2": "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff2",
-    "noto-naskh-arabic-700.woff2": "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-700-normal.woff2",
 }
 SITE_TITLE = {"en": "Jisr", "fr": "Jisr", "ar": "جسر"}
 
@@ -594,6 +593,7 @@ _DOC_OPTIONS = re.compile(r'<script src="([^"]*_static/documentation_options\.js
 _BLOCKING_SCRIPT = re.compile(r'<script (?![^>]*\b(?:async|defer|type=)\b)([^>]*\bsrc="[^"]+"[^>]*)></script>')
 _SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script"[^>]*>')
 _STYLESHEET = re.compile(r'<link (?=[^>]*rel="stylesheet")[^>]*href="([^"?]+)(?:\?[^"]*)?"[^>]*/?>\s*')
+_IMG_WITHOUT_LOADING = re.compile(r'<img(?![^>]*\bloading=)(\s[^>]*>)')
 _SUMMARY_LABEL = re.compile(r'<summary aria-label="[^"]*">')
 _EMPTY_HEADER = re.compile(r"<th([^>]*)>(\s|&nbsp;|&#160;)*</th>")
 COMPRESSED_SUFFIXES = (".html", ".css", ".js", ".json", ".svg", ".txt", ".ipynb", ".csv", ".xml", ".md", ".py")  # not .map: only developer tools read them
@@ -626,6 +626,8 @@ def lighten_page(text: str, page: str, root: Path) -> str:
     head = _SCRIPT_PRELOAD.sub("", head)  # deferred already: a preload only competes with the stylesheet
     # a data frame's corner cell is an empty header: screen readers announce a header with no name
     body = _EMPTY_HEADER.sub(lambda m: f"<td{m.group(1)}></td>", body)
+    # charts below the fold load when the reader gets near them, not in the first paint's bandwidth
+    body = _IMG_WITHOUT_LOADING.sub(r'<img loading="lazy" decoding="async"\1', body)
     # a data frame scrolls sideways on a phone (jisr.css): the keyboard must reach it to scroll it
     body = body.replace('<table border="1" class="dataframe"', '<table border="1" class="dataframe" tabindex="0"')
     return head + found + body
