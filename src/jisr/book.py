@@ -16,7 +16,11 @@ The steps, in order (each a small function below):
                         for Arabic, the language switcher, lighter pages (no icon
                         font, no widget renderer), the theme's strings and footer
                         in the page's language (``FRAME_MESSAGES``), and the
-                        language's typography on the prose (``jisr.typography``).
+                        language's typography on the prose (``jisr.typography``),
+                        and light pages (``lighten_page``, ``readable_anchors``,
+                        ``bundle_stylesheets``: issue 16).
+6. ``precompress``      ``.gz`` and ``.br`` beside every text file, served by
+                        ``jisr serve`` (``jisr.serve``) or nginx's gzip_static/brotli_static.
 
 What the book does with a lesson's cells (see ``courses/README-authoring.md``):
 
