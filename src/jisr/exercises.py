@@ -552,7 +552,7 @@ def _evaluate_function(spec: dict[str, Any], value: Any, cases: list[dict[str, A
             return Evaluation(Outcome.CORRECT, [Message(N_("Correct! Your function passed the test."), plural=N_("Correct! Your function passed all {n} tests."), n=passed, params={"n": passed})], passed, len(cases))
         # honest: the grader runs more tests than the learner sees
         return Evaluation(Outcome.CORRECT, [Message(N_("Your function passed the visible test."), plural=N_("Your function passed the {n} visible tests."), n=passed, params={"n": passed}),
-                                            Message(N_("When your work is graded, more tests are run (hidden ones): make sure it works for any labels."))], passed, len(cases))
+                                            Message(N_("When your work is graded, more tests are run (hidden ones) on other data: make sure your function does not depend on the visible examples alone."))], passed, len(cases))
     messages = _explain(spec, cases, runs, hidden, tolerance, value)
     messages.append(Message(N_("{passed} test out of {total} passed."), plural=N_("{passed} tests out of {total} passed."), n=passed,
                             params={"passed": passed, "total": len(cases)}))
