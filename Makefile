@@ -3,12 +3,13 @@
 #   make book   set up, build the book in ar/fr/en, serve it at http://127.0.0.1:8000
 #   make test   set up, then run the whole test suite
 #   make wheel  the learner's installable package, with the courses and data sets, in dist/
+#   make kit    the offline download: the book in three languages, notebooks, data, the wheel (_build/jisr-offline.zip)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test setup system-deps check bench clean wheel bundle
+.PHONY: book test setup system-deps check bench clean wheel bundle kit
 
 setup: $(INSTALLED)
 
@@ -72,6 +73,10 @@ wheel: bundle
 	$(or $(wildcard $(BIN)/pip),$(PYTHON) -m pip) wheel --quiet --no-deps $(WHEEL_FLAGS) --wheel-dir dist .
 	rm -rf build
 	@ls -l dist/jisr-*.whl
+
+kit: setup
+	$(BIN)/jisr build
+	$(BIN)/jisr kit
 
 clean:
 	rm -rf _build build dist $(BUNDLE)
