@@ -334,3 +334,27 @@ def test_lesson_page_header_and_glossary_links(language: str, server: str, site,
     for anchor in anchors:
         assert f'id="{anchor}"' in glossary_html
     _no_sideways_scroll(driver)
+
+
+def test_jisr_check_reports_a_broken_course_map(tmp_path) -> None:
+    """`jisr check` reads courses/tracks.yml too: a lesson that requires one the map lacks is named."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from jisr.paths import project_root
+
+    root = project_root()
+    shutil.copytree(root / "courses", tmp_path / "courses")
+    shutil.copytree(root / "book", tmp_path / "book", ignore=shutil.ignore_patterns("node_modules"))
+    tracks = tmp_path / "courses" / "tracks.yml"
+    text = tracks.read_text(encoding="utf-8")
+    assert "requires: [" in text
+    tracks.write_text(text.replace("requires: [", "requires: [fundamentals/nowhere, ", 1), encoding="utf-8")
+    jisr = str(Path(sys.executable).with_name("jisr"))
+    done = subprocess.run([jisr, "check"], env={**os.environ, "JISR_ROOT": str(tmp_path), "JISR_LANG": "en"},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0
+    assert "fundamentals/nowhere, which is not a lesson of the map" in done.stdout + done.stderr

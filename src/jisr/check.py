@@ -217,6 +217,12 @@ def run_check() -> Report:
     for lesson in lessons:
         report.problems += _lesson_problems(lesson)
         report.problems += code_width_problems(lesson)
+    from .coursemap import map_problems  # the course map (courses/tracks.yml) against the lessons
+
+    try:
+        report.problems += map_problems(lessons=lessons)
+    except SourceError as err:
+        report.problems.append(err.message)
     for domain in domains(lessons):
         for language in TRANSLATIONS:
             report.statuses.append((domain.name, catalog_status(domain.units, domain.catalog(language), language)))
