@@ -150,6 +150,26 @@ def test_python_errors_are_explained_in_the_learners_language(language: str) -> 
     assert "IndexError" in index[0] and "0" in index[1]  # explained too
 
 
+def test_a_known_mistake_that_ends_in_an_error_is_named_before_the_error() -> None:
+    # return inside the loop often divides by a count still at 0: the learner hears the cause first
+    spec = {"kind": "function", "target": "share", "cases": [{"args": [["a", "b", "a"], "a"], "expected": 2 / 3},
+                                                            {"args": [["b", "a"], "a"], "expected": 0.5}],
+            "mistakes": [{"name": "return-in-loop", "code": (
+                "def share(items, wanted):\n    n = 0\n    for item in items:\n        if item == wanted:\n"
+                "            n += 1\n        return n / (1 if item == wanted else 0)\n")}]}
+    learner = ("def share(items, wanted):\n    n = 0\n    for item in items:\n        if item == wanted:\n"
+               "            n += 1\n        return n / (1 if item == wanted else 0)\n")
+    namespace: dict = {}
+    exec(learner, namespace)
+    result = evaluate(spec, {"share": namespace["share"]})
+    said = [m.format(Translator("en")) for m in result.messages]
+    assert result.outcome is Outcome.INCORRECT
+    assert "`return` is inside the loop" in said[0] and "ZeroDivisionError" in said[1]
+    # an error no mistake explains keeps Python's words and their meaning
+    other = evaluate(spec, {"share": lambda items, wanted: 1 / 0})
+    assert "ZeroDivisionError" in other.messages[0].format(Translator("en")) and len(other.messages) >= 2
+
+
 def test_decimal_comma_gets_a_specific_message() -> None:
     spec = {"kind": "number", "target": "x", "expected": 0.9, "tolerance": 0.001}
     result = evaluate(spec, {"x": (0, 9)})

@@ -635,9 +635,10 @@ def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run],
         if hidden:
             return [Message(N_("Your function stopped with an error on a hidden test."))]
         error = errors[0][1].error
+        mistake = _matching_mistake(spec, cases, runs, tolerance)  # the cause, when a known mistake fails the same way
         said = [Message(N_("Your function stopped with an error: {error}"), {"error": error})]
         explanation = explain_error(error)
-        return said + ([explanation] if explanation else [])
+        return ([mistake] if mistake else []) + said + ([explanation] if explanation and not mistake else [])
     messages = []
     mistake = _matching_mistake(spec, cases, runs, tolerance)
     if mistake is not None:
@@ -705,8 +706,13 @@ def mistake_message(mistake: dict[str, Any]) -> str | None:
 
 
 def _matching_mistake(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run], tolerance: float) -> Message | None:
-    """The first mistake whose outputs equal the learner's on every case (never on some only)."""
-    if any(run.status != "ok" for run in runs):
+    """The first mistake whose outputs equal the learner's on every case (never on some only).
+
+    A case where the learner's function stopped with an error matches when the mistake
+    stops with the same kind of error there: a `return` inside the loop or `is` for `==`
+    often ends in a division by zero, and the learner should hear the cause, not only that.
+    """
+    if any(run.status not in ("ok", "error") for run in runs):
         return None
     for mistake in spec.get("mistakes", []):
         message = mistake_message(mistake)
@@ -718,15 +724,22 @@ def _matching_mistake(spec: dict[str, Any], cases: list[dict[str, Any]], runs: l
         matches = True
         for case, run in zip(cases, runs):
             wrong = run_case(wrong_function, list(case["args"]), None)
-            try:
-                matches = wrong.status == "ok" and wrong.value is not None and _results_match(run.value, wrong.value, tolerance)
-            except SpecError:
-                matches = False  # the mistake returns a kind of value we do not compare
+            if run.status == "error":
+                matches = wrong.status == "error" and _error_kind(wrong.error) == _error_kind(run.error)
+            else:
+                try:
+                    matches = wrong.status == "ok" and wrong.value is not None and _results_match(run.value, wrong.value, tolerance)
+                except SpecError:
+                    matches = False  # the mistake returns a kind of value we do not compare
             if not matches:
                 break
         if matches:
             return Message(message)
     return None
+
+
+def _error_kind(error: str | None) -> str:
+    return (error or "").partition(":")[0].strip()
 
 
 def _rounded_to(value: float, expected: float) -> bool:
