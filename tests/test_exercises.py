@@ -256,7 +256,7 @@ def test_a_function_that_sorts_its_inputs_in_place_is_told_kindly() -> None:
     for language in LANGUAGES:
         outcome, text = verdict(ACCURACY, code, language)
         assert outcome is Outcome.INCORRECT
-        assert Translator.for_package(language).gettext("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: compare them without sorting, changing or emptying them.").split("`")[0] in text
+        assert Translator.for_package(language).gettext("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: use them without sorting, changing or emptying them.").split("`")[0] in text
 
 
 def test_probes_catch_what_the_cases_miss() -> None:

@@ -263,7 +263,7 @@ def cost_text(key: str, t: Translator, language: str) -> str | None:
     figures = measured_cost(key, language)
     if not figures:
         return None
-    return Message(N_("runs in {seconds} s on {cores} cores, {memory} MB at most (measured on {date}, learner mode)"),
+    return Message(N_("the whole notebook, Python’s start included, runs in {seconds} s on a computer with {cores} cores, {memory} MB at most (measured on {date}); the notebook’s last cell measures its own cells only"),
                    {"seconds": t.number(figures["wall_s"], 0 if figures["wall_s"] >= 10 else 1), "cores": figures["cores"] or 2,
                     "memory": figures["peak_mb"], "date": figures["measured"]}).format(t)
 
@@ -554,16 +554,21 @@ def lesson_facts(lesson: LessonSource, language: str, t: Translator, course: Cou
         needs = []
         for code in entry.requires:
             need = course.lessons[code]
-            label = f"{need.code} · {t(need.title)}"
+            label = t(need.title)  # in words: a learner does not know the map's codes (F3)
             # raw HTML: the book's page is ../<part>/<id>.html whatever its source's suffix
             needs.append(f'<a href="../{need.key}.html">{html.escape(label)}</a>' if links and need.written else label)
-        lines.append(f"**{t(N_('Lessons to take first:'))}** " + ", ".join(needs))
+        lines.append(f"**{t(N_('Lessons to take first:'))}** " + _list_separator(language).join(needs))
     tracks = course.tracks_of(lesson.key)
     if tracks:
-        lines.append(f"**{t(N_('Counts for the tracks:'))}** " + ", ".join(t(track.title) for track in tracks))
+        lines.append(f"**{t(N_('Counts for the tracks:'))}** " + _list_separator(language).join(t(track.title) for track in tracks))
     cost = cost_text(lesson.key, t, language)
     lines.append(f"**{t(N_('Measured cost:'))}** " + (cost or t(N_("not measured yet (benchmarks/run.py)"))))
     return "\n\n".join(lines)
+
+
+def _list_separator(language: str) -> str:
+    """Arabic separates the items of a list with the Arabic comma."""
+    return "، " if language == "ar" else ", "
 
 
 def write_lesson(lesson: LessonSource, language: str, target: str, folder: Path) -> Path:

@@ -648,9 +648,9 @@ def _explain(spec: dict[str, Any], cases: list[dict[str, Any]], runs: list[Run],
         case, run = changed[0]
         position = run.changed[0]
         messages.append(
-            Message(N_("Your function changes the lists it is given. Other cells still need them as they were: compare them without sorting, changing or emptying them."))
+            Message(N_("Your function changes the lists it is given. Other cells still need them as they were: use them without sorting, changing or emptying them."))
             if hidden else
-            Message(N_("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: compare them without sorting, changing or emptying them."),
+            Message(N_("Your function changes the lists it is given: after `{call}`, your list `{parameter}` became `{after}`. Other cells still need them as they were: use them without sorting, changing or emptying them."),
                     {"call": _call_text(name, case["args"]), "parameter": _parameter_name(function, position), "after": repr(run.after[position])}))
     return messages or [_wrong_result(spec, cases, runs, hidden, tolerance, function)]
 
@@ -697,7 +697,7 @@ BUILTIN_MISTAKES = {
 """Messages for mistakes every function exercise meets; a spec names one and gives its code."""
 
 ROUNDED_FUNCTION = N_("Your result is rounded. Return the value as Python computes it, without `round()`: the check already allows for tiny differences.")
-ROUNDED_NUMBER = N_("Your number looks rounded. Write the calculation itself (for example a division) so that Python keeps every decimal: the check already allows for tiny differences.")
+ROUNDED_NUMBER = N_("Your number looks rounded. Write the calculation itself so that Python keeps every decimal: the check already allows for tiny differences.")
 
 
 def mistake_message(mistake: dict[str, Any]) -> str | None:
