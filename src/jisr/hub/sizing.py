@@ -108,7 +108,7 @@ def sizing_page(language: str, translator: Translator, footprint: Footprint | No
     lines += [f"| {t(N_('Learner'))} | {t(N_('Memory'))} |", "|---|---|"]
     lines += [f"| {t(N_('Logged in, notebook open, kernel idle'))} | {say(N_('{mb} MB'), mb=mb(f.idle_mb))} |"]
     lines += [f"| {say(N_('Running the heaviest lesson ({lesson})'), lesson=f.heaviest_lesson)} | {say(N_('{mb} MB'), mb=mb(f.working_mb))} |", ""]
-    lines += [say(N_("A lesson's cells use at most {seconds} seconds of processor time in all, spread over a lesson of 30 to 60 minutes: memory, not the processor, decides how many learners a machine holds."),
+    lines += [say(N_("A lesson’s cells use at most {seconds} seconds of processor time in all, spread over a lesson of 30 to 60 minutes: memory, not the processor, decides how many learners a machine holds."),
                   seconds=Number(f.lesson_cpu_s, 1)), ""]
     lines += [f"## {t(N_('Learners per machine'))}", ""]
     lines += [say(N_("Count {reserve} MB for the system, then the memory of a learner at work for each learner: this is the number a machine holds when every learner runs the heaviest lesson at the same moment, which is what happens in a class."),

@@ -114,7 +114,7 @@ def build_wheel(work: Path) -> Path:
     done = subprocess.run(["make", "-s", "wheel", f"BIN={Path(sys.executable).parent}", "WHEEL_FLAGS=--no-build-isolation"],
                           cwd=copy, capture_output=True, text=True)
     if done.returncode != 0:
-        raise KitError(Message(N_("The learner's wheel could not be built (make wheel):\n{log}"), {"log": (done.stdout + done.stderr)[-2000:]}))
+        raise KitError(Message(N_("The learner’s wheel could not be built (make wheel):\n{log}"), {"log": (done.stdout + done.stderr)[-2000:]}))
     (wheel,) = (copy / "dist").glob("jisr-*.whl")
     return wheel
 
@@ -219,11 +219,11 @@ def build_kit(output: Path, site: Path | None = None, wheel: Path | None = None,
         if problems:
             raise KitError(Message(N_("These pages load something from another site, so they would not work offline:\n{pages}"),
                                    {"pages": "\n".join(problems[:20])}))
-        progress(Message(N_("Writing the learner's notebooks…")).format(t))
+        progress(Message(N_("Writing the learner’s notebooks…")).format(t))
         write_notebooks(kit, languages)
         copy_data(kit)
         if wheel is None:
-            progress(Message(N_("Building the learner's wheel…")).format(t))
+            progress(Message(N_("Building the learner’s wheel…")).format(t))
             wheel = build_wheel(Path(work) / "wheel")
         copy_python(kit, wheel, wheelhouse)
         (kit / START_PAGE).write_text(start_page(wheel.name, languages), encoding="utf-8")
