@@ -56,6 +56,18 @@ def server(site: Path) -> Iterator[str]:
     httpd.shutdown()
 
 
+def requests_made(driver) -> list[str]:
+    """Every URL Chromium asked for, from its performance log (chrome:// pages are the browser's own)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
 def chromium_options(width: int, height: int, user_dir: Path):
     from selenium import webdriver
 

@@ -29,7 +29,7 @@ import nbformat
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import chromium_options
+from conftest import chromium_options, requests_made
 from jisr.languages import LANGUAGES
 from jisr.offline import progress
 from jisr.offline.kit import KIT_FOLDER, START_PAGE, build_kit, offsite_loads
@@ -86,16 +86,6 @@ def test_the_kit_holds_the_book_notebooks_data_and_package(kit: Path, site: Path
         assert f'<a href="book/{language}/intro.html">' in start and (kit / "book" / language / "intro.html").is_file()
 
 
-def _requests(driver) -> list[str]:
-    """Every URL Chromium asked for (chrome:// pages are the browser's own, never on the network)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
-
-
 @pytest.fixture(scope="module")
 def offline_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """Headless Chromium that cannot resolve any host name but the loopback address."""
@@ -132,7 +122,7 @@ def _open_every_language(driver, base: str) -> list[str]:
         WebDriverWait(driver, 30).until(lambda d: d.find_elements("css selector", "aside.jisr-progress-lesson"))
         pages.append(language)
     assert pages == list(LANGUAGES)
-    return _requests(driver)
+    return requests_made(driver)
 
 
 def test_the_book_opens_from_plain_files_with_nothing_leaving_the_machine(kit: Path, offline_browser) -> None:
@@ -141,7 +131,7 @@ def test_the_book_opens_from_plain_files_with_nothing_leaving_the_machine(kit: P
     # the book's search answers from plain files too
     offline_browser.get((kit / "book" / "ar" / "search.html").as_uri() + "?q=" + "نموذج")
     WebDriverWait(offline_browser, 60).until(lambda d: d.find_elements("css selector", "#search-results li a"))
-    requests += _requests(offline_browser)
+    requests += requests_made(offline_browser)
     away = [url for url in requests if urlparse(url).scheme not in ("file", "data", "blob", "chrome")]
     assert away == [], f"requests that leave the files: {away}"
     broken = [url for url in requests if urlparse(url).scheme == "file" and not Path(urlparse(url).path).exists()]

@@ -22,6 +22,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import requests_made
 from jisr.i18n import Translator
 from jisr.languages import LANGUAGES
 from jisr.offline import progress
@@ -40,16 +41,6 @@ def _words(language: str) -> dict[str, str]:
 def _text(element) -> str:
     """The element's text as written (Selenium's .text turns French no-break spaces into spaces)."""
     return element.get_attribute("textContent")
-
-
-def _requests(driver) -> list[str]:
-    """Every URL Chromium asked for (chrome:// pages are the browser's own, never on the network)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 def _axe(driver, selectors: list[str]) -> list[dict]:
@@ -135,7 +126,7 @@ def test_progress_is_marked_on_the_lesson_and_shown_on_the_map(language: str, se
     assert driver.execute_script(f"return localStorage.getItem('{STORAGE_KEY}-checks')") is None
 
     # nothing was sent: every request went to the local server that serves the book
-    requests = _requests(driver)
+    requests = requests_made(driver)
     assert requests
     away = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "chrome") and not u.startswith(server + "/")]
     assert away == [], away

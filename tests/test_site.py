@@ -5,7 +5,6 @@ Screenshots are kept in _build/screenshots/ for review.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import requests_made
 from jisr.languages import LANGUAGES
 from jisr.paths import build_dir
 from jisr.render import lesson_translator
@@ -33,15 +33,6 @@ def phone(browser_factory, width: int = 390, height: int = 844):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
     return driver
-
-
-def requests_made(driver) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 def missing(urls: list[str], site) -> list[str]:
