@@ -220,7 +220,10 @@ def main() -> int:
         if timed_out:  # interrupt as a kernel would, then give the cell a moment to answer
             with _quiet():
                 os.killpg(worker.pid, signal.SIGINT)
-            answer = _read_answer(from_worker_r, buffer, time.monotonic() + 3)
+            # the moment is processor time too: on a busy machine the worker may wait many wall
+            # seconds for a processor before it can answer (3 wall seconds failed cells that had stopped)
+            answer = _read_answer(from_worker_r, buffer, min(time.monotonic() + WALL_STRETCH * 3, deadline),
+                                  worker.pid, 3.0)
         if answer is None or answer.get("n") != number:
             alive = False
             outcomes.append({"receipt": receipts[number], "status": "timeout" if timed_out else "stopped"})
