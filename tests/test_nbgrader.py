@@ -62,9 +62,9 @@ def _variants(lesson, language: str, every: bool) -> dict[str, tuple[dict[str, s
     variants: dict[str, tuple[dict[str, str] | None, str]] = {"reference": (reference, "full"), "blank": (None, "zero")}
     for qid, spec in graded.items():
         if spec.get("kind") == "choice":  # every wrong letter loses exactly this item's points
-            for letter in spec["options"]:
-                if letter != spec["answer"]:
-                    variants[f"choice-{qid}-{letter}"] = ({**reference, qid: f'{spec["target"]} = "{letter}"'}, f"minus {spec.get('points', 1)}")
+            wrong_letters = [letter for letter in spec["options"] if letter != spec["answer"]]
+            for letter in wrong_letters[:None if every else 1]:
+                variants[f"choice-{qid}-{letter}"] = ({**reference, qid: f'{spec["target"]} = "{letter}"'}, f"minus {spec.get('points', 1)}")
         if spec.get("kind") == "number":
             for diagnosis in spec.get("diagnoses", [])[:1 if not every else None]:
                 variants[f"number-{qid}-{diagnosis['value']}"] = ({**reference, qid: f"{spec['target']} = {diagnosis['value']!r}"}, f"minus {spec.get('points', 1)}")
@@ -106,7 +106,9 @@ def test_autograde_discriminates(language: str, tmp_path: Path, tool_env: dict[s
         notes = [p.msgid for p in program.problems]
         assert submission.ANSWER_BY_ID.msgid not in notes and submission.ANSWER_BY_PLACE.msgid not in notes, notes
         assert program.problems == [] and program.not_found == []
-        variants = _variants(lesson, language, every=language == "en")
+        # stock nbgrader on every known answer for lesson 1 in English, a sample elsewhere (jisr's own
+        # grader meets every known answer of every lesson in test_exercises and test_agreement)
+        variants = _variants(lesson, language, every=language == "en" and lesson.key == "fundamentals/what-is-ai")
         for student, (answers, _) in variants.items():
             _submit(course, lesson_id, student, answers)
         _nbgrader(["autograde", lesson_id, "--force"], course, tool_env)
